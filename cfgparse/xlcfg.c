@@ -143,6 +143,26 @@ void xlcfg__diag(struct xlcfg_pctx *pc, enum xlcfg_severity sev,
     add_diag(pc->cfg, sev, line, column, msg);
 }
 
+void xlcfg_diag_addv(struct xlcfg *cfg, enum xlcfg_severity sev,
+                     const struct xlcfg_loc *at, const char *fmt, va_list ap)
+{
+    char *msg;
+
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    add_diag(cfg, sev, at ? at->line : 0, at ? at->column : 0, msg);
+}
+
+void xlcfg_diag_add(struct xlcfg *cfg, enum xlcfg_severity sev,
+                    const struct xlcfg_loc *at, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    xlcfg_diag_addv(cfg, sev, at, fmt, ap);
+    va_end(ap);
+}
+
 char *xlcfg__strndup(struct xlcfg_pctx *pc, const char *s, size_t n)
 {
     char *r = strndup(s, n);
@@ -549,6 +569,7 @@ void xlcfg__store(struct xlcfg_pctx *pc, char *name, enum xlcfg_op op,
     s->op = op;
     set_loc(pc, &s->loc, name_at);
     s->value = value;
+    s->used = false;
     return;
 
 fail:
@@ -569,6 +590,12 @@ static int diag_cmp(const void *a, const void *b)
     /* Keep the order of reports at one place: qsort is not stable, so
      * compare addresses, which follow the order the reports came in. */
     return x < y ? -1 : x > y;
+}
+
+void xlcfg_sort_diags(struct xlcfg *cfg)
+{
+    if (cfg->ndiags > 1)
+        qsort(cfg->diags, cfg->ndiags, sizeof(*cfg->diags), diag_cmp);
 }
 
 /* The scanner's fatal errors land at the setjmp() here; nothing local
@@ -612,8 +639,7 @@ int xlcfg_parse_buffer(struct xlcfg *cfg, const char *name,
     rc = run_parser(&pc);
     if (rc)
         goto out;
-    if (cfg->ndiags > 1)
-        qsort(cfg->diags, cfg->ndiags, sizeof(*cfg->diags), diag_cmp);
+    xlcfg_sort_diags(cfg);
     if (cfg->nerrors && pc.looks_like_python)
         add_diag(cfg, XLCFG_WARNING, 0, 0,
                  strdup("this file looks like Python; xl stopped running "
@@ -628,19 +654,18 @@ out:
     return rc;
 }
 
-int xlcfg_parse_file(struct xlcfg *cfg, const char *path)
+/* Read a whole file into a malloc'd buffer; failures are diagnostics. */
+static int read_file(struct xlcfg *cfg, const char *path, char **out,
+                     size_t *outlen)
 {
     FILE *f = NULL;
-    char *buf = NULL;
+    char *buf = NULL, *msg = NULL;
     size_t len = 0, cap = 0;
     int rc = 0;
 
-    if (!(cfg->filename = strdup(path)))
-        return ENOMEM;
+    *out = NULL;
     f = fopen(path, "r");
     if (!f) {
-        char *msg = NULL;
-
         if (asprintf(&msg, "cannot open: %s", strerror(errno)) < 0)
             msg = NULL;
         add_diag(cfg, XLCFG_ERROR, 0, 0, msg);
@@ -653,8 +678,6 @@ int xlcfg_parse_file(struct xlcfg *cfg, const char *path)
             char *nb;
 
             if (cap >= XLCFG_MAX_FILE_SIZE) {
-                char *msg = NULL;
-
                 if (asprintf(&msg, "the file is larger than %u MiB: not "
                              "a domain config",
                              XLCFG_MAX_FILE_SIZE / (1024 * 1024)) < 0)
@@ -674,8 +697,6 @@ int xlcfg_parse_file(struct xlcfg *cfg, const char *path)
         len += got;
         if (got == 0) {
             if (ferror(f)) {
-                char *msg = NULL;
-
                 if (asprintf(&msg, "cannot read: %s", strerror(errno)) < 0)
                     msg = NULL;
                 add_diag(cfg, XLCFG_ERROR, 0, 0, msg);
@@ -684,13 +705,73 @@ int xlcfg_parse_file(struct xlcfg *cfg, const char *path)
             break;
         }
     }
-    rc = xlcfg_parse_buffer(cfg, path, buf, len);
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
 
 out:
     if (f)
         fclose(f);
     free(buf);
     return rc;
+}
+
+int xlcfg_parse_buffer_extra(struct xlcfg *cfg, const char *name,
+                             const char *text, size_t textlen,
+                             char *const *extra, size_t nextra)
+{
+    char *buf = NULL;
+    size_t len = textlen, more = 2;
+    int rc, lines = 1;
+
+    if (!nextra)
+        return xlcfg_parse_buffer(cfg, name, text, textlen);
+    for (size_t i = 0; i < nextra; i++)
+        more += strlen(extra[i]) + 1;
+    buf = malloc(textlen + more);
+    if (!buf)
+        return ENOMEM;
+    if (textlen)
+        memcpy(buf, text, textlen);
+    for (size_t i = 0; i < textlen; i++)
+        lines += buf[i] == '\n';
+    /* xl appends "\n" and then each setting and a newline. */
+    buf[len++] = '\n';
+    cfg->extra_line = lines + 1;
+    for (size_t i = 0; i < nextra; i++) {
+        size_t n = strlen(extra[i]);
+
+        memcpy(buf + len, extra[i], n);
+        len += n;
+        buf[len++] = '\n';
+    }
+    rc = xlcfg_parse_buffer(cfg, name, buf, len);
+    free(buf);
+    return rc;
+}
+
+int xlcfg_parse_file_extra(struct xlcfg *cfg, const char *path,
+                           char *const *extra, size_t nextra)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!(cfg->filename = strdup(path)))
+        return ENOMEM;
+    rc = read_file(cfg, path, &buf, &len);
+    if (rc || !buf)
+        goto out;
+    rc = xlcfg_parse_buffer_extra(cfg, path, buf, len, extra, nextra);
+
+out:
+    free(buf);
+    return rc;
+}
+
+int xlcfg_parse_file(struct xlcfg *cfg, const char *path)
+{
+    return xlcfg_parse_file_extra(cfg, path, NULL, 0);
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -767,7 +848,11 @@ void xlcfg_print_diags(const struct xlcfg *cfg, FILE *out)
         const struct xlcfg_diag *d = &cfg->diags[i];
         const char *sev = d->severity == XLCFG_WARNING ? "warning: " : "";
 
-        if (d->loc.line > 0)
+        if (cfg->extra_line && d->loc.line >= cfg->extra_line)
+            fprintf(out, "command line:%d:%d: %s%s\n",
+                    d->loc.line - cfg->extra_line + 1, d->loc.column, sev,
+                    d->msg);
+        else if (d->loc.line > 0)
             fprintf(out, "%s:%d:%d: %s%s\n", cfg->filename, d->loc.line,
                     d->loc.column, sev, d->msg);
         else

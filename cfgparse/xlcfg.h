@@ -18,6 +18,7 @@
 #ifndef XLCFG_H
 #define XLCFG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ struct xlcfg_setting {
     enum xlcfg_op op;
     struct xlcfg_loc loc;       /* of the name */
     struct xlcfg_value *value;
+    bool used;                  /* read by the semantic layer */
 };
 
 enum xlcfg_severity {
@@ -77,6 +79,9 @@ struct xlcfg {
     struct xlcfg_diag *diags;        /* in file order */
     size_t ndiags;
     size_t nerrors;                  /* diags that are errors */
+    /* Lines from this one on came from the command line (see
+     * xlcfg_parse_file_extra); 0 when there are none. */
+    int extra_line;
 };
 
 void xlcfg_init(struct xlcfg *cfg);
@@ -94,6 +99,25 @@ int xlcfg_parse_buffer(struct xlcfg *cfg, const char *name,
 /* Parse a file.  Failure to read it is reported as a diagnostic too, so
  * callers print diagnostics the same way whatever went wrong. */
 int xlcfg_parse_file(struct xlcfg *cfg, const char *path);
+
+/*
+ * Parse a file followed by extra settings, one per string, as xl does
+ * with `xl create CFG key=value...`: the text of the file, a newline,
+ * then each setting on a line of its own, parsed as one config (so the
+ * extra settings override the file's, and `+=` appends to them).
+ * Diagnostics in the extra settings are reported as "command line:N",
+ * N being the setting's position.
+ */
+int xlcfg_parse_file_extra(struct xlcfg *cfg, const char *path,
+                           char *const *extra, size_t nextra);
+
+/*
+ * The same for a config held in memory (the text a client sent to xld):
+ * the text, a newline, then each extra setting on a line of its own.
+ */
+int xlcfg_parse_buffer_extra(struct xlcfg *cfg, const char *name,
+                             const char *text, size_t textlen,
+                             char *const *extra, size_t nextra);
 
 /* The largest config file accepted, a guard against reading a disk
  * image by mistake; real configs are a few KiB. */
@@ -122,6 +146,18 @@ int xlcfg_get_list(const struct xlcfg *cfg, const char *name,
 /* The string of list item i, or NULL if i is out of range or the item
  * is itself a list. */
 const char *xlcfg_list_string(const struct xlcfg_value *list, size_t i);
+
+/* Add a diagnostic found after parsing (by the semantic layer), at a
+ * location (NULL or line 0: the file as a whole). */
+void xlcfg_diag_add(struct xlcfg *cfg, enum xlcfg_severity sev,
+                    const struct xlcfg_loc *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void xlcfg_diag_addv(struct xlcfg *cfg, enum xlcfg_severity sev,
+                     const struct xlcfg_loc *at, const char *fmt,
+                     va_list ap);
+
+/* Put the diagnostics in file order (stable for one place). */
+void xlcfg_sort_diags(struct xlcfg *cfg);
 
 /* "FILE:LINE:COLUMN: message" (with "warning: " before the message of a
  * warning), one line each, to `out`. */

@@ -1,6 +1,6 @@
 /*
- * xlctl.c - the command line admins type: the command table, dispatch
- * and help.
+ * xlctl.c - the command line admins type: the command table, dispatch,
+ * help and the shell completion generated from the table.
  */
 #include "config.h"
 
@@ -12,13 +12,89 @@
 #include "xlctl.h"
 
 static int cmd_help(const struct xlctl_cmd *cmd, int argc, char **argv);
+static int cmd_completion(const struct xlctl_cmd *cmd, int argc,
+                          char **argv);
 
+const char *xlctl_socket;
+
+/*
+ * The usage strings follow one convention, which the completion relies
+ * on: options are words starting with '-' (alternatives joined by '|'),
+ * and the other words are operands: DOM and NAME are domains, FILE and
+ * CFG are files, and a trailing "..." repeats the last one.
+ */
 const struct xlctl_cmd xlctl_cmds[] = {
-    { "config check", xlctl_cmd_config_check, "[-q] FILE...",
-      "check xl domain config files and report every error",
+    { "config check", xlctl_cmd_config_check, "[-q] [-s|--syntax] FILE...",
+      "check xl domain config files (-s: their syntax only) and report "
+      "every error and warning",
       XLCTL_OFFLINE | XLCTL_READONLY },
-    { "config show", xlctl_cmd_config_show, "FILE",
-      "print a config file in normalised form",
+    { "config show", xlctl_cmd_config_show_any, "FILE|DOM",
+      "print a config file in normalised form, or the config a domain "
+      "was created with (when no such file exists)",
+      XLCTL_OFFLINE | XLCTL_READONLY | XLCTL_DAEMON },
+    { "create", xlctl_cmd_create,
+      "[-p] [-q] [-n|--dry-run] CFG [KEY=VALUE...]",
+      "create a domain from an xl config (-p: leave it paused; --dry-run: "
+      "print the libxl config it means, as xl -N create does, without "
+      "xld)",
+      XLCTL_OFFLINE | XLCTL_DAEMON },
+    { "list", xlctl_cmd_list, "[-l|--long] [-v|--verbose] [--json] [DOM]",
+      "list the domains as xl list does (--long: their configs as JSON; "
+      "--json: what xld knows of them, as JSON)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "info", xlctl_cmd_info, "[--json] [KEY]",
+      "show information about the host, as xl info does (KEY: only the "
+      "values of the keys starting with KEY)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "domid", xlctl_cmd_domid, "NAME", "print the domid of a domain",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "domname", xlctl_cmd_domname, "ID", "print the name of a domain",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "uptime", xlctl_cmd_uptime, "[-s] [DOM...]",
+      "print the uptime of all or some domains (-s: in the short form)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "shutdown", xlctl_cmd_shutdown, "[-w|--wait] [-F] -a|--all|DOM",
+      "ask a domain (-a: every domain but dom0) to shut down (-w: and "
+      "wait until it is down; -F: destroy a guest that cannot be asked)",
+      XLCTL_DAEMON },
+    { "reboot", xlctl_cmd_reboot, "[-w|--wait] -a|--all|DOM",
+      "ask a domain (-a: every domain but dom0) to reboot (-w: and wait "
+      "until it has gone down)",
+      XLCTL_DAEMON },
+    { "destroy", xlctl_cmd_domain_op, "DOM",
+      "terminate a domain at once", XLCTL_DAEMON },
+    { "pause", xlctl_cmd_domain_op, "DOM", "pause a domain", XLCTL_DAEMON },
+    { "unpause", xlctl_cmd_domain_op, "DOM", "unpause a paused domain",
+      XLCTL_DAEMON },
+    { "save", xlctl_cmd_save, "[-c] DOM FILE",
+      "save a domain to FILE, to restore later (-c: leave it running)",
+      XLCTL_DAEMON },
+    { "restore", xlctl_cmd_restore, "[-p] FILE",
+      "restore a domain saved in FILE (-p: leave it paused)",
+      XLCTL_DAEMON },
+    { "mem-set", xlctl_cmd_mem, "DOM MEM",
+      "set a domain's memory target (MEM: a number of MiB, or with a "
+      "suffix b, k, m, g or t)",
+      XLCTL_DAEMON },
+    { "mem-max", xlctl_cmd_mem, "DOM MEM",
+      "set a domain's maximum memory (MEM: a number of MiB, or with a "
+      "suffix b, k, m, g or t)",
+      XLCTL_DAEMON },
+    { "vcpu-set", xlctl_cmd_vcpu_set, "DOM COUNT",
+      "set the number of a domain's active vCPUs", XLCTL_DAEMON },
+    { "rename", xlctl_cmd_rename, "DOM NEWNAME", "rename a domain",
+      XLCTL_DAEMON },
+    { "events", xlctl_cmd_events, "[--json]",
+      "print xld's events, one a line, until interrupted",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "sim-inject", xlctl_cmd_sim_inject, "WHAT [DOM] [VALUE]",
+      "simulator only (xld --backend=sim), for tests: make a guest or "
+      "the simulated host misbehave (crash, poweroff, reboot, "
+      "ignore-shutdown, fail-next...)",
+      XLCTL_DAEMON },
+    { "completion", cmd_completion, "bash",
+      "print a shell completion script (eval \"$(xlctl completion "
+      "bash)\")",
       XLCTL_OFFLINE | XLCTL_READONLY },
     { "help", cmd_help, "[COMMAND]", "list the commands, or explain one",
       XLCTL_OFFLINE | XLCTL_READONLY },
@@ -65,7 +141,9 @@ static const struct xlctl_cmd *lookup(int argc, char **argv, int *words)
 
 static void list_commands(FILE *f)
 {
-    fprintf(f, "usage: xlctl [-V] COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(f, "usage: xlctl [-V] [--socket PATH] COMMAND [ARGS]\n\n"
+            "--socket PATH: xld's admin socket (default: $XLD_SOCKET, "
+            "else %s)\n\ncommands:\n", XLCTL_CLIENT_SOCKET);
     for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++)
         fprintf(f, "  %-14s %s\n", c->name, c->summary);
 }
@@ -88,6 +166,228 @@ static int cmd_help(const struct xlctl_cmd *cmd, int argc, char **argv)
     }
     xlctl_usage(c, stdout);
     printf("%s\n", c->summary);
+    if ((c->flags & (XLCTL_DAEMON | XLCTL_OFFLINE)) == XLCTL_DAEMON)
+        printf("(talks to xld%s)\n", c->flags & XLCTL_READONLY
+               ? "; its read-only socket will do" : "");
+    return XLCTL_OK;
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+/* What an operand of a verb is, for the completion. */
+enum {
+    OPERAND_DOM = 1 << 0,
+    OPERAND_FILE = 1 << 1,
+};
+
+static unsigned operand_kind(const char *word, size_t n)
+{
+    static const struct { const char *name; unsigned kind; } kinds[] = {
+        { "DOM", OPERAND_DOM }, { "NAME", OPERAND_DOM },
+        { "FILE", OPERAND_FILE }, { "CFG", OPERAND_FILE },
+    };
+
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strlen(kinds[i].name) == n && !strncmp(word, kinds[i].name, n))
+            return kinds[i].kind;
+    return 0;
+}
+
+/*
+ * Print, for the verb's usage string, the bash assignments
+ * `opts="..."; operands=(...); repeat=N` from which the completion
+ * function works: the options, the kind of each operand ("dom", "file",
+ * "dom file" for either, "-" for anything else), and whether the last
+ * operand repeats.
+ */
+static void print_usage_words(const char *usage, FILE *f)
+{
+    const char *p = usage;
+    bool repeat = false;
+
+    fputs("opts=\"", f);
+    for (const char *q = p; *q;) {
+        size_t n = strcspn(q, " ");
+
+        for (const char *a = q; a < q + n;) {
+            size_t m = strcspn(a, "|[] ");
+
+            if (m > 1 && a[0] == '-' && a + m <= q + n)
+                fprintf(f, "%.*s ", (int)m, a);
+            a += m ? m : 1;
+        }
+        q += n;
+        q += strspn(q, " ");
+    }
+    fputs("\"; operands=(", f);
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        unsigned kind = 0;
+        bool operand = false;
+
+        for (const char *a = p; a < p + n;) {
+            size_t m = strcspn(a, "|[] ");
+
+            if (m && a[0] != '-') {
+                size_t w = m;
+
+                if (w > 3 && strncmp(a + w - 3, "...", 3) == 0) {
+                    w -= 3;
+                    repeat = true;
+                }
+                kind |= operand_kind(a, w);
+                operand = true;
+            }
+            a += m ? m : 1;
+        }
+        if (operand)
+            fprintf(f, "\"%s%s%s\" ", kind & OPERAND_DOM ? "dom " : "",
+                    kind & OPERAND_FILE ? "file" : "", kind ? "" : "-");
+        p += n;
+        p += strspn(p, " ");
+    }
+    fprintf(f, "); repeat=%d", repeat);
+}
+
+static void print_bash_completion(FILE *f)
+{
+    const struct xlctl_cmd *c;
+
+    fputs("# bash completion for xlctl, generated from its command table by\n"
+          "# `xlctl completion bash`; load it with\n"
+          "#     eval \"$(xlctl completion bash)\"\n"
+          "# or save it as /usr/share/bash-completion/completions/xlctl.\n"
+          "_xlctl_domains()\n"
+          "{\n"
+          "    # The names of the domains, from xld, at completion time.\n"
+          "    \"$1\" \"${@:2}\" list --json 2>/dev/null |\n"
+          "        sed -n 's/^ *\"name\": *\"\\([^\"]*\\)\".*/\\1/p'\n"
+          "}\n"
+          "_xlctl()\n"
+          "{\n"
+          "    local cur=${COMP_WORDS[COMP_CWORD]} i=1 w verb= n=0\n"
+          "    local opts operands repeat kind sock=()\n"
+          "    COMPREPLY=()\n"
+          "    # Global options, then the verb (one or two words).\n"
+          "    while [ $i -lt $COMP_CWORD ]; do\n"
+          "        w=${COMP_WORDS[i]}\n"
+          "        case $w in\n"
+          "        --socket)\n"
+          "            if [ \"${COMP_WORDS[i+1]}\" = = ]; then\n"
+          "                sock=(--socket \"${COMP_WORDS[i+2]}\"); i=$((i + 3))\n"
+          "            else\n"
+          "                sock=(--socket \"${COMP_WORDS[i+1]}\"); i=$((i + 2))\n"
+          "            fi\n"
+          "            continue;;\n"
+          "        -*) i=$((i + 1)); continue;;\n"
+          "        esac\n"
+          "        break\n"
+          "    done\n"
+          "    if [ $i -ge $COMP_CWORD ]; then\n"
+          "        if [ \"${COMP_WORDS[COMP_CWORD-1]}\" = --socket ]; then\n"
+          "            COMPREPLY=($(compgen -f -- \"$cur\")); return\n"
+          "        fi\n"
+          "        COMPREPLY=($(compgen -W \"--socket --version --help", f);
+    /* The first words of the verbs, once each. */
+    for (c = xlctl_cmds; c->name; c++) {
+        size_t n = strcspn(c->name, " ");
+        bool seen = false;
+
+        for (const struct xlctl_cmd *d = xlctl_cmds; d < c; d++)
+            if (strcspn(d->name, " ") == n && !strncmp(d->name, c->name, n))
+                seen = true;
+        if (!seen)
+            fprintf(f, " %.*s", (int)n, c->name);
+    }
+    fputs("\" -- \"$cur\"))\n"
+          "        return\n"
+          "    fi\n"
+          "    verb=${COMP_WORDS[i]}; i=$((i + 1))\n"
+          "    case $verb in\n", f);
+    /* Verbs of two words: complete the second one. */
+    for (c = xlctl_cmds; c->name; c++) {
+        size_t n = strcspn(c->name, " ");
+        bool seen = false;
+
+        if (!c->name[n])
+            continue;
+        for (const struct xlctl_cmd *d = xlctl_cmds; d < c; d++)
+            if (strcspn(d->name, " ") == n && !strncmp(d->name, c->name, n))
+                seen = true;
+        if (seen)
+            continue;
+        fprintf(f, "    %.*s)\n"
+                "        if [ $i -eq $COMP_CWORD ]; then\n"
+                "            COMPREPLY=($(compgen -W \"", (int)n, c->name);
+        for (const struct xlctl_cmd *d = c; d->name; d++)
+            if (strcspn(d->name, " ") == n && !strncmp(d->name, c->name, n)
+                && d->name[n])
+                fprintf(f, " %s", d->name + n + 1);
+        fputs("\" -- \"$cur\")); return\n"
+              "        fi\n"
+              "        verb=\"$verb ${COMP_WORDS[i]}\"; i=$((i + 1));;\n", f);
+    }
+    fputs("    esac\n"
+          "    case $verb in\n", f);
+    for (c = xlctl_cmds; c->name; c++) {
+        fprintf(f, "    \"%s\") ", c->name);
+        print_usage_words(c->usage, f);
+        fputs(";;\n", f);
+    }
+    fputs("    *) return;;\n"
+          "    esac\n"
+          "    case $verb in\n"
+          "    help)\n"
+          "        COMPREPLY=($(compgen -W \"", f);
+    for (c = xlctl_cmds; c->name; c++)
+        if (!strchr(c->name, ' '))
+            fprintf(f, " %s", c->name);
+    fputs(" config\" -- \"$cur\")); return;;\n"
+          "    completion) COMPREPLY=($(compgen -W bash -- \"$cur\")); return;;\n"
+          "    esac\n"
+          "    if [[ $cur == -* ]]; then\n"
+          "        COMPREPLY=($(compgen -W \"$opts --help\" -- \"$cur\")); return\n"
+          "    fi\n"
+          "    # Which operand is this?  (No option of a verb takes a value.)\n"
+          "    for ((; i < COMP_CWORD; i++)); do\n"
+          "        [[ ${COMP_WORDS[i]} == -* ]] || n=$((n + 1))\n"
+          "    done\n"
+          "    if [ $n -lt ${#operands[@]} ]; then\n"
+          "        kind=${operands[n]}\n"
+          "    elif [ \"$repeat\" = 1 ] && [ ${#operands[@]} -gt 0 ]; then\n"
+          "        kind=${operands[${#operands[@]}-1]}\n"
+          "    else\n"
+          "        return\n"
+          "    fi\n"
+          "    case $kind in\n"
+          "    *dom*) COMPREPLY=($(compgen -W \"$(_xlctl_domains \"${COMP_WORDS[0]}\" \"${sock[@]}\")\" -- \"$cur\"));;\n"
+          "    esac\n"
+          "    case $kind in\n"
+          "    *file*) COMPREPLY+=($(compgen -f -- \"$cur\"));;\n"
+          "    esac\n"
+          "}\n"
+          "complete -F _xlctl xlctl\n", f);
+}
+
+static int cmd_completion(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "-h") && strcmp(argv[1], "--help")
+        && strcmp(argv[1], "bash")) {
+        fprintf(stderr, "xlctl: no completion for '%s'; only bash is "
+                "known\n", argv[1]);
+        return XLCTL_USAGE;
+    }
+    if (argc != 2 || strcmp(argv[1], "bash")) {
+        bool help = argc == 2;
+
+        xlctl_usage(cmd, help ? stdout : stderr);
+        return help ? XLCTL_OK : XLCTL_USAGE;
+    }
+    print_bash_completion(stdout);
+    if (fflush(stdout)) {
+        perror("xlctl: writing the completion script");
+        return XLCTL_FAIL;
+    }
     return XLCTL_OK;
 }
 
@@ -96,6 +396,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
+        { "socket", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
     const struct xlctl_cmd *cmd;
@@ -110,6 +411,9 @@ int main(int argc, char **argv)
         case 'h':
             list_commands(stdout);
             return XLCTL_OK;
+        case 'S':
+            xlctl_socket = optarg;
+            break;
         default:
             list_commands(stderr);
             return XLCTL_USAGE;

@@ -9,7 +9,10 @@
 #ifndef XLCTL_H
 #define XLCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "client.h"
 
 /* Exit statuses, as xl scripts expect them. */
 enum {
@@ -22,6 +25,10 @@ enum {
 enum {
     XLCTL_OFFLINE = 1 << 0,   /* works without the daemon */
     XLCTL_READONLY = 1 << 1,  /* changes nothing */
+    /* Talks to xld.  With XLCTL_OFFLINE too, only in some of its forms
+     * (create without --dry-run, config show of a domain).  With
+     * XLCTL_READONLY, xld's read-only socket will do. */
+    XLCTL_DAEMON = 1 << 2,
 };
 
 struct xlctl_cmd {
@@ -35,13 +42,53 @@ struct xlctl_cmd {
 
 extern const struct xlctl_cmd xlctl_cmds[];
 
+/* The global option --socket PATH: xld's admin socket, or NULL for
+ * $XLD_SOCKET or the default. */
+extern const char *xlctl_socket;
+
 /* Print "usage: xlctl NAME USAGE" to f. */
 void xlctl_usage(const struct xlctl_cmd *cmd, FILE *f);
 
 /* Verbs, one file per group of verbs. */
 int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
                            char **argv);
+int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_config_show(const struct xlctl_cmd *cmd, int argc,
                           char **argv);
+
+/* cmd_domain.c: the verbs that talk to xld. */
+/* Connect for cmd (the read-only socket will do for a read-only verb);
+ * on failure, print why and return -1.  c must be initialised. */
+int xlctl_connect(const struct xlctl_cmd *cmd, struct xlctl_client *c);
+/* Show the PROGRESS events of long operations as one updating line on
+ * stderr when it is a terminal, and nothing otherwise. */
+struct xlctl_progress {
+    bool tty;
+    bool shown;            /* a line is on the terminal */
+};
+void xlctl_progress_init(struct xlctl_progress *p);
+xlctl_client_event_fn xlctl_progress_event;   /* opaque: the progress */
+void xlctl_progress_clear(struct xlctl_progress *p);
+
+int xlctl_cmd_config_show_any(const struct xlctl_cmd *cmd, int argc,
+                              char **argv);
+int xlctl_cmd_list(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_info(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_domid(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_domname(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_uptime(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_shutdown(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_reboot(const struct xlctl_cmd *cmd, int argc, char **argv);
+/* destroy, pause, unpause: the verb's name is the command. */
+int xlctl_cmd_domain_op(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_save(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv);
+/* mem-set, mem-max. */
+int xlctl_cmd_mem(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_rename(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_events(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc,
+                         char **argv);
 
 #endif /* XLCTL_H */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # golden.sh XLCTL - the golden-file tests of the config verbs.
 #
+# The syntax layer (`config check --syntax`):
 # For tests/cfg/pass-NAME.cfg: `xlctl config check` says "pass-NAME.cfg: OK"
 # and exits 0, and `xlctl config show` prints exactly pass-NAME.out, with
 # exactly pass-NAME.err (warnings) or nothing on stderr.
@@ -45,7 +46,7 @@ same() {
 cd "$srcdir/tests/cfg" || exit 99
 for f in pass-*.cfg; do
     base=${f%.cfg}
-    "$xlctl" config check "$f" >"$tmp/out" 2>"$tmp/err"
+    "$xlctl" config check --syntax "$f" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -ne 0 ] || [ "$(cat "$tmp/out")" != "$f: OK" ]; then
         bad "$f: config check exited $rc"
@@ -63,7 +64,7 @@ for f in pass-*.cfg; do
 done
 for f in fail-*.cfg; do
     base=${f%.cfg}
-    "$xlctl" config check "$f" >"$tmp/out" 2>"$tmp/err"
+    "$xlctl" config check --syntax "$f" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -ne 1 ] || [ -s "$tmp/out" ]; then
         bad "$f: config check exited $rc (expected 1) or printed on stdout"
@@ -77,8 +78,40 @@ for f in fail-*.cfg; do
     same "$base.err" "$tmp/err" "$f: errors" && ok
 done
 
+# The semantic layer (`config check`, which also converts the config as
+# `xl create` would): tests/cfg/sem/pass-* are valid, with exactly the
+# warnings of their .err file; fail-* are rejected with exactly the
+# errors of theirs, each at its FILE:LINE:COLUMN.
+cd "$srcdir/tests/cfg/sem" || exit 99
+for f in pass-*.cfg fail-*.cfg; do
+    [ -e "$f" ] || continue
+    base=${f%.cfg}
+    "$xlctl" config check "$f" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    case $f in
+    pass-*)
+        if [ "$rc" -ne 0 ] || [ "$(cat "$tmp/out")" != "$f: OK" ]; then
+            bad "sem/$f: config check exited $rc"
+            cat "$tmp/out" "$tmp/err"
+            continue
+        fi ;;
+    fail-*)
+        if [ "$rc" -ne 1 ] || [ -s "$tmp/out" ]; then
+            bad "sem/$f: config check exited $rc (expected 1) or printed on stdout"
+            cat "$tmp/out" "$tmp/err"
+            continue
+        fi
+        if [ -z "$update" ] && [ ! -f "$base.err" ]; then
+            bad "sem/$f: no $base.err"
+            continue
+        fi ;;
+    esac
+    same "$base.err" "$tmp/err" "sem/$f: diagnostics" && ok
+done
+cd "$srcdir/tests/cfg" || exit 99
+
 # Several files in one run: each reported, the status is the worst.
-"$xlctl" config check pass-basic.cfg fail-missing-value.cfg >"$tmp/out" 2>"$tmp/err"
+"$xlctl" config check --syntax pass-basic.cfg fail-missing-value.cfg >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if [ "$rc" -eq 1 ] && grep -qx 'pass-basic.cfg: OK' "$tmp/out" &&
     grep -q '^fail-missing-value.cfg:' "$tmp/err"; then ok; else bad "mixed files: rc=$rc"; fi

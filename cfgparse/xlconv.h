@@ -1,0 +1,51 @@
+/*
+ * xlconv.h - the semantic layer of the xl config format: from the config
+ * tree of xlcfg.h into libxl's own libxl_domain_config, exactly as
+ * upstream xl (4.17) builds it, so that a config means the same to xld
+ * as to xl.
+ *
+ * Where xl exits on an error, the converter records a diagnostic with
+ * the location of the value at fault and goes on, so that one run
+ * reports every error; where xl prints a warning and goes on, so does
+ * the converter.
+ */
+#ifndef XLCONV_H
+#define XLCONV_H
+
+#include <libxl.h>
+#include <libxl_utils.h>
+
+#include "xlcfg.h"
+
+/*
+ * The host a config is converted for: the few facts xl asks the
+ * hypervisor while parsing (cpu and node counts for affinity masks and
+ * vNUMA).  Without Xen, and in the simulator, this is the default host:
+ * Xen 4.17, 8 CPUs (0-7) on one NUMA node, 256 GiB.
+ */
+struct xlconv_host {
+    int xen_major;
+    int xen_minor;
+    int max_cpus;        /* cpus 0..max_cpus-1, all online */
+    int nr_nodes;        /* cpu i is on node i * nr_nodes / max_cpus */
+    uint64_t total_mem_kb;
+};
+
+void xlconv_host_init(struct xlconv_host *host);   /* the default host */
+void xlconv_host_dispose(struct xlconv_host *host);
+
+/*
+ * Convert a parsed, valid config.  dc must be initialised
+ * (libxl_domain_config_init).  Returns 0 on success, EINVAL when the
+ * config has errors (each recorded in cfg's diagnostics, with warnings),
+ * or ENOMEM.  On failure dc holds a partial result: dispose it.
+ */
+int xlconv_convert(struct xlcfg *cfg, const struct xlconv_host *host,
+                   libxl_domain_config *dc);
+
+/* The JSON of a domain config exactly as `xl -N create` prints it
+ * (libxl's generator, yajl's indentation, a final newline).  Returns
+ * a malloc'd string, or NULL on ENOMEM. */
+char *xlconv_json(libxl_domain_config *dc);
+
+#endif /* XLCONV_H */

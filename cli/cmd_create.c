@@ -1,0 +1,232 @@
+/*
+ * cmd_create.c - `xlctl create`: read a domain config and its key=value
+ * overrides, and either print the libxl domain config it means, as
+ * `xl -N create` does (--dry-run, no daemon needed), or have xld create
+ * the domain.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "xlcfg.h"
+#include "xlconv.h"
+#include "xlctl.h"
+
+/* Read a whole config file into *buf (NUL-terminated, *len bytes).
+ * Prints why it cannot and returns -1. */
+static int read_config(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+
+    *buf = NULL;
+    *len = 0;
+    if (!f) {
+        fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        size_t got;
+
+        if (cap - n < 4096) {
+            char *nb;
+
+            cap = cap ? cap * 2 : 16384;
+            if (cap > XLCFG_MAX_FILE_SIZE + 4096)
+                cap = XLCFG_MAX_FILE_SIZE + 4096;
+            nb = realloc(b, cap);
+            if (!nb) {
+                fprintf(stderr, "xlctl: %s\n", strerror(ENOMEM));
+                goto out;
+            }
+            b = nb;
+        }
+        got = fread(b + n, 1, cap - n - 1, f);
+        n += got;
+        if (n > XLCFG_MAX_FILE_SIZE) {
+            fprintf(stderr, "%s: more than %u bytes: not a domain config\n",
+                    path, XLCFG_MAX_FILE_SIZE);
+            goto out;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
+        goto out;
+    }
+    /* The protocol carries the text as a JSON string, which ends at a NUL
+     * byte; a config never holds one. */
+    if (memchr(b, '\0', n)) {
+        fprintf(stderr, "%s: holds a NUL byte: not a domain config\n", path);
+        goto out;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    b = NULL;
+    rc = 0;
+
+out:
+    free(b);
+    fclose(f);
+    return rc;
+}
+
+/* Have xld create the domain: the config goes as its text, with the
+ * overrides and the file's name for messages, so that xld parses it
+ * exactly as `config check` does here. */
+static int create_in_xld(const struct xlctl_cmd *cmd, const char *path,
+                         char *const *extra, size_t nextra, bool paused,
+                         bool quiet)
+{
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    char *text = NULL;
+    size_t len;
+    int status = XLCTL_FAIL;
+
+    xlctl_client_init(&c);
+    if (read_config(path, &text, &len))
+        goto out;
+    /* xl says this before anything else, and -q silences it. */
+    if (!quiet)
+        fprintf(stderr, "Parsing config from %s\n", path);
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    a = xlctl_client_args();
+    xlctl_client_arg_str(a, "config", text);
+    xlctl_client_arg_str(a, "filename", path);
+    xlctl_client_arg_strv(a, "overrides", extra, nextra);
+    xlctl_client_arg_bool(a, "paused", paused);
+    /* Creating may wait behind the host's memory being freed, or behind
+     * another operation: no timeout. */
+    if (xlctl_client_call(&c, "create", a, XLCTL_CLIENT_FOREVER, NULL,
+                          NULL)) {
+        const struct xlctl_client_error *e = xlctl_client_error(&c);
+
+        if (e->desc && !e->cls && strstr(e->desc, "not valid UTF-8"))
+            fprintf(stderr, "%s: the config is not valid UTF-8 text, which "
+                    "xld needs; convert it (iconv -t UTF-8)\n", path);
+        else
+            xlctl_client_perror(&c, cmd->name, stderr);
+        goto out;
+    }
+    status = XLCTL_OK;
+
+out:
+    free(text);
+    xlctl_client_dispose(&c);
+    return status;
+}
+
+int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "dry-run", no_argument, NULL, 'n' },
+        { "dryrun", no_argument, NULL, 'n' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xlcfg cfg;
+    struct xlconv_host host;
+    libxl_domain_config dc;
+    const char *path = NULL;
+    char **extra = NULL, *json = NULL;
+    size_t nextra = 0;
+    bool dry_run = false, paused = false, quiet = false;
+    int c, rc, status = XLCTL_FAIL;
+
+    xlcfg_init(&cfg);
+    xlconv_host_init(&host);
+    libxl_domain_config_init(&dc);
+    while ((c = getopt_long(argc, argv, "+npqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            dry_run = true;
+            break;
+        case 'p':
+            paused = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            xlctl_usage(cmd, stdout);
+            status = XLCTL_OK;
+            goto out;
+        default:
+            xlctl_usage(cmd, stderr);
+            status = XLCTL_USAGE;
+            goto out;
+        }
+    }
+    /* As in xl: words with '=' are settings, the one without is the
+     * config file. */
+    extra = calloc((size_t)argc, sizeof(*extra));
+    if (!extra) {
+        fprintf(stderr, "xlctl: %s\n", strerror(ENOMEM));
+        goto out;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (strchr(argv[i], '=')) {
+            extra[nextra++] = argv[i];
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            xlctl_usage(cmd, stderr);
+            status = XLCTL_USAGE;
+            goto out;
+        }
+    }
+    if (!path) {
+        xlctl_usage(cmd, stderr);
+        status = XLCTL_USAGE;
+        goto out;
+    }
+    if (!dry_run) {
+        status = create_in_xld(cmd, path, extra, nextra, paused, quiet);
+        goto out;
+    }
+    rc = xlcfg_parse_file_extra(&cfg, path, extra, nextra);
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", path, strerror(rc));
+        goto out;
+    }
+    if (xlcfg_ok(&cfg)) {
+        rc = xlconv_convert(&cfg, &host, &dc);
+        if (rc == ENOMEM)
+            fprintf(stderr, "xlctl: %s\n", strerror(rc));
+    }
+    xlcfg_print_diags(&cfg, stderr);
+    if (!xlcfg_ok(&cfg) || rc)
+        goto out;
+    json = xlconv_json(&dc);
+    if (!json) {
+        fprintf(stderr, "xlctl: %s\n", strerror(ENOMEM));
+        goto out;
+    }
+    fputs(json, stdout);
+    if (fflush(stdout)) {
+        fprintf(stderr, "xlctl: writing the config: %s\n", strerror(errno));
+        goto out;
+    }
+    status = XLCTL_OK;
+
+out:
+    free(json);
+    free(extra);
+    libxl_domain_config_dispose(&dc);
+    xlconv_host_dispose(&host);
+    xlcfg_dispose(&cfg);
+    return status;
+}

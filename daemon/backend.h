@@ -1,0 +1,176 @@
+/*
+ * backend.h - the hypervisor behind xld, as one interface with two
+ * implementations: libxl (a real Xen dom0) and sim (a simulated
+ * hypervisor for the demo and the tests).
+ *
+ * The interface is shaped by libxl's real API so that the libxl backend
+ * is a thin layer: domains are libxl_domain_config values, known by
+ * domid; long operations (create, restore, save, destroy) are
+ * asynchronous and report through a completion callback with an rc, the
+ * way libxl's ao_how does; quick ones (pause, memory target...) return
+ * at once; and the guest's own actions (it powered off, rebooted,
+ * crashed) arrive as events with libxl's shutdown reasons, as from
+ * libxl_evenable_domain_death.
+ *
+ * Everything runs in xld's one thread: a backend does its waiting
+ * through the event loop (loop.h), never by blocking.
+ *
+ * rc values: 0, or a negative errno value (-ENOENT: no such domain,
+ * -EBUSY, -ENOMEM: the host lacks memory, -EINVAL, -EIO, -ECANCELED...).
+ */
+#ifndef XLD_BACKEND_H
+#define XLD_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libxl.h>
+
+struct xld_loop;
+struct xld_backend;
+
+/* What the host is: for `xlctl info` and for refusing what cannot fit. */
+struct xld_host_info {
+    char xen_version[32];        /* "4.17" */
+    char hypervisor[16];         /* "xen" or "sim" */
+    int nr_cpus;
+    int nr_nodes;
+    uint64_t total_memkb;
+    uint64_t free_memkb;
+};
+
+/* One domain as the hypervisor sees it (a subset of libxl_dominfo). */
+struct xld_dominfo {
+    uint32_t domid;
+    libxl_uuid uuid;
+    char *name;                  /* malloc'd */
+    bool running, blocked, paused, shutdown, dying;
+    libxl_shutdown_reason shutdown_reason;   /* valid when shutdown */
+    uint64_t current_memkb;
+    uint64_t max_memkb;
+    int vcpu_online;
+    int vcpu_max;
+    uint64_t cpu_time_ns;
+};
+
+void xld_dominfo_init(struct xld_dominfo *di);
+void xld_dominfo_dispose(struct xld_dominfo *di);
+
+/* The guest did something: it shut itself down (with a reason, as
+ * libxl's DOMAIN_SHUTDOWN event) or it is gone (DOMAIN_DEATH). */
+enum xld_backend_event_type {
+    XLD_BE_DOMAIN_SHUTDOWN,
+    XLD_BE_DOMAIN_DEATH,
+};
+
+struct xld_backend_event {
+    enum xld_backend_event_type type;
+    uint32_t domid;
+    libxl_shutdown_reason reason;   /* for XLD_BE_DOMAIN_SHUTDOWN */
+};
+
+/* Callbacks into xld. */
+typedef void xld_backend_done_fn(void *opaque, int rc);
+typedef void xld_backend_progress_fn(void *opaque, uint64_t done,
+                                     uint64_t total);
+typedef void xld_backend_event_fn(void *opaque,
+                                  const struct xld_backend_event *ev);
+
+struct xld_backend_ops {
+    const char *name;
+
+    /* Start and stop.  events() is called for every guest event from
+     * then on.  options is the backend's own option string (xld
+     * --backend-options), NULL for none; for sim, e.g.
+     * "memory=262144,cpus=8" (MiB, count). */
+    int (*open)(struct xld_backend *be, struct xld_loop *loop,
+                const char *options, xld_backend_event_fn *events,
+                void *opaque);
+    void (*close)(struct xld_backend *be);
+
+    int (*host_info)(struct xld_backend *be, struct xld_host_info *out);
+    /* Every domain, dom0 included; *out is malloc'd, dispose each. */
+    int (*list)(struct xld_backend *be, struct xld_dominfo **out, int *n);
+    int (*info)(struct xld_backend *be, uint32_t domid,
+                struct xld_dominfo *out);
+
+    /*
+     * Asynchronous: 0 means started, and done() will be called exactly
+     * once, later, from the loop (never from inside the call); any other
+     * return means it did not start and done() will not be called.
+     * create and restore set *domid as soon as the domain exists.
+     */
+    int (*create)(struct xld_backend *be, libxl_domain_config *dc,
+                  bool paused, uint32_t *domid, xld_backend_done_fn *done,
+                  void *opaque);
+    int (*restore)(struct xld_backend *be, libxl_domain_config *dc,
+                   int fd, bool paused, uint32_t *domid,
+                   xld_backend_progress_fn *progress,
+                   xld_backend_done_fn *done, void *opaque);
+    /* Write the domain's image to fd (which the caller owns); unless
+     * checkpoint, the domain is destroyed once saved. */
+    int (*save)(struct xld_backend *be, uint32_t domid, int fd,
+                bool checkpoint, xld_backend_progress_fn *progress,
+                xld_backend_done_fn *done, void *opaque);
+    int (*destroy)(struct xld_backend *be, uint32_t domid,
+                   xld_backend_done_fn *done, void *opaque);
+
+    /* Immediate.  shutdown and reboot only ask the guest; what it does
+     * comes as an event (or never, if it ignores the request). */
+    int (*shutdown)(struct xld_backend *be, uint32_t domid);
+    int (*reboot)(struct xld_backend *be, uint32_t domid);
+    int (*pause)(struct xld_backend *be, uint32_t domid);
+    int (*unpause)(struct xld_backend *be, uint32_t domid);
+    int (*set_memory_target)(struct xld_backend *be, uint32_t domid,
+                             uint64_t memkb);
+    int (*set_memory_max)(struct xld_backend *be, uint32_t domid,
+                          uint64_t memkb);
+    int (*set_vcpus)(struct xld_backend *be, uint32_t domid, int count);
+    int (*rename)(struct xld_backend *be, uint32_t domid,
+                  const char *name);
+
+    /*
+     * The config a domain was created with, kept with the domain in the
+     * hypervisor's own store (libxl's userdata, as xl does), so that a
+     * restarted xld finds it again.  retrieve gives -ENOENT for a domain
+     * xld did not create.  The data is xld's business (a JSON document).
+     */
+    int (*userdata_store)(struct xld_backend *be, uint32_t domid,
+                          const char *data, size_t len);
+    int (*userdata_retrieve)(struct xld_backend *be, uint32_t domid,
+                             char **data, size_t *len);
+
+    /*
+     * The simulator only (NULL in other backends): make a guest or the
+     * host misbehave, for tests.  what is one of "crash", "poweroff",
+     * "reboot", "watchdog", "soft-reset" (the guest does that now),
+     * "ignore-shutdown" (value 1/0), "shutdown-delay-ms" (how long the
+     * guest takes to answer a shutdown or reboot request), "fail-next"
+     * with domid 0 and value a bit mask of operations (1 create, 2 save,
+     * 4 restore, 8 destroy), "create-ms", "save-ms-per-gib",
+     * "restore-ms-per-gib" (timings, domid 0).  -EINVAL for an unknown
+     * what, -ENOENT for an unknown domain.
+     */
+    int (*inject)(struct xld_backend *be, const char *what, uint32_t domid,
+                  int64_t value);
+};
+
+struct xld_backend {
+    const struct xld_backend_ops *ops;
+    void *priv;                  /* the implementation's state */
+};
+
+/* The implementations.  A backend that cannot run here (no Xen) fails in
+ * open() with a message saying why. */
+extern const struct xld_backend_ops xld_backend_sim_ops;
+
+/*
+ * The backend xld runs on: name is --backend ("libxl" or "sim"), or
+ * NULL for the default, which is libxl on a host that runs Xen (it has
+ * /proc/xen/capabilities or /dev/xen/privcmd) and none otherwise, so
+ * that the simulator is never taken for a hypervisor by mistake.
+ * Returns 0, or an errno value after logging why there is none.
+ */
+int xld_backend_select(const char *name, const struct xld_backend_ops **out);
+
+#endif /* XLD_BACKEND_H */

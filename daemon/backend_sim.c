@@ -1,0 +1,2840 @@
+/*
+ * backend_sim.c - the "sim" backend: a simulated hypervisor embedded in
+ * xld, in the spirit of libvirt's test:///default driver, for the demo
+ * and the tests.  It implements every op of backend.h.
+ *
+ * The host.  One host with a configurable amount of memory and cpus
+ * (open() options "memory=MIB,cpus=N,nodes=N,dom0-memory=MIB,dir=PATH,
+ * sync=0|1"; by default 256 GiB, 8 cpus on one node and a Domain-0 of
+ * 4 GiB, so that a test can hold a thousand small guests).  Domain-0 is
+ * domid 0; it is listed like any domain but cannot be changed.
+ *
+ * Memory.  A domain occupies its current memory (its target); the host's
+ * free memory is what the domains (Domain-0 included) do not occupy.
+ * create and restore refuse with -ENOMEM a domain whose maximum memory
+ * (max_memkb, or target_memkb if larger) does not fit in free memory, so
+ * that a guest can always balloon up to its maximum; set_memory_target
+ * moves the occupation within [1, max] and what is free.
+ *
+ * Where the state lives.  A real hypervisor keeps running when xld dies,
+ * so the whole simulated hypervisor lives outside the xld process, in a
+ * directory (dir=PATH, default /run/xld/sim):
+ *
+ *   lock                   flock()ed by the one instance that runs it
+ *   host.json              the host, its timings and the domid rover
+ *   domain-<domid>.json    one domain (not Domain-0, which is rebuilt)
+ *   domain-<domid>.userdata  the bytes given to userdata_store
+ *
+ * One file per domain keeps every change O(1): a host with a thousand
+ * guests would otherwise rewrite the record of all of them each time one
+ * is paused.  Every file is replaced atomically (a temporary file,
+ * fsync, rename, fsync of the directory; "sync=0" skips the fsyncs, for
+ * tests on slow disks: the simulation only has to survive the death of
+ * xld, which the page cache already does).  Times in the files are wall
+ * clock milliseconds, so cpu time and the guests' pending answers keep
+ * going while xld is not running, and are recomputed on reload.
+ *
+ * Reload (open() on a directory that has state).  What was in flight
+ * when the previous xld died is settled as the hypervisor would:
+ *   - create and restore are rolled back (the domain is destroyed): their
+ *     owner is gone and a half-built guest is of no use to anyone;
+ *   - save is abandoned and the guest resumes (it stays running, as after
+ *     a failed save): the image's fd died with the process;
+ *   - destroy is completed (the domain is gone);
+ *   - a shutdown or reboot request whose answer time passed meanwhile has
+ *     been answered: the domain is shut down;
+ *   - every domain that is shut down is reported again with a
+ *     XLD_BE_DOMAIN_SHUTDOWN event, as libxl does when a new process
+ *     enables domain death events, so that the new xld can act on it.
+ * A domain removed during reload gets no event: it is simply not there
+ * any more when the new xld lists the domains.
+ *
+ * Callbacks.  No callback is ever called from inside an op: events,
+ * progress reports and completions go through one queue that a 0-ms
+ * loop timer drains one entry per turn, the callback being the last
+ * thing that runs, so that xld may call anything from it, close()
+ * included.  close() drops what is queued and abandons operations in
+ * flight without calling their done(): they are settled by the next
+ * open(), as above.
+ *
+ * Failures.  fail-next makes the next operation of a kind fail with
+ * -EIO after it started: a create or restore that fails removes its
+ * domain (done(-EIO), no death event, as libxl cleans up after a failed
+ * create); a save that fails leaves the guest running after writing half
+ * of its image; a destroy that fails leaves the domain as it was.
+ *
+ * The image (save and restore), little-endian, right after whatever the
+ * caller wrote before it:
+ *
+ *   offset  0  magic "XLDSIMv1"
+ *           8  u32 version (1)
+ *          12  u32 header length (68 + name length)
+ *          16  u64 data length (= the target memory in KiB: 1/1024 of it)
+ *          24  u64 target memory (KiB)      32  u64 maximum memory (KiB)
+ *          40  u32 online vcpus             44  u32 maximum vcpus
+ *          48  uuid (16 bytes)              64  u32 name length
+ *          68  the name (no NUL)
+ *   then the data: zeroes, with a 16-byte marker (its index, then the
+ *   first 8 bytes of the uuid) every 64 KiB;
+ *   then a u64 FNV-1a-64 of the header and the data.
+ *
+ * When the fd is a regular file and positioned at its end, the zeroes
+ * are skipped with lseek, so the file's apparent size is proportional to
+ * memory while little is written.  Both directions run in chunks driven
+ * by timers, paced to the configured ms per GiB, and handle partial
+ * writes and EAGAIN, so a 256 GiB guest never blocks the loop.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+#include <libxl_utils.h>
+
+#include "backend.h"
+#include "loop.h"
+
+/* Xen's DOMID_FIRST_RESERVED: domids of guests are below it. */
+#define SIM_DOMID_LIMIT 0x7FF0u
+
+#define SIM_STATE_FORMAT 1
+#define SIM_NAME_MAX 256
+
+#define SIM_IMAGE_MAGIC "XLDSIMv1"
+#define SIM_IMAGE_VERSION 1
+#define SIM_IMAGE_FIXED 68
+#define SIM_MARK_EVERY 65536u
+#define SIM_MARK_LEN 16u
+#define SIM_TRAILER 8u
+/* The largest image we accept: a 16 TiB guest, as the largest host we
+ * simulate.  Anything bigger in a header is corruption, not a guest. */
+#define SIM_IMAGE_MAX_MEMKB (16ull << 30)
+
+#define SIM_CHUNK 65536u                  /* one read or write */
+#define SIM_TICK_IO (8u << 20)            /* I/O bytes per loop turn */
+#define SIM_TICK_PIECES 1024              /* syscalls per loop turn */
+#define SIM_TICK_MS 10
+#define SIM_PROGRESS_MS 50
+
+#define KIB_PER_GIB (1024ull * 1024ull)
+
+#define DEF_DIR "/run/xld/sim"
+#define DEF_MEMORY_MIB (256ull * 1024)
+#define DEF_DOM0_MIB 4096ull
+#define DEF_CPUS 8
+#define DEF_NODES 1
+#define DEF_CREATE_MS 50
+#define DEF_SAVE_MS_PER_GIB 200
+#define DEF_RESTORE_MS_PER_GIB 200
+#define DEF_DESTROY_MS 20
+#define DEF_SHUTDOWN_DELAY_MS 200
+/* Timings above an hour are typing mistakes. */
+#define TIMING_MAX 3600000
+/* libxl's default when a config gives no memory at all. */
+#define DEF_GUEST_MEMKB (32ull * 1024)
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+/* fail-next bits, as backend.h numbers them. */
+#define FAIL_CREATE 1u
+#define FAIL_SAVE 2u
+#define FAIL_RESTORE 4u
+#define FAIL_DESTROY 8u
+
+enum sim_op_kind {
+    SIM_OP_NONE,
+    SIM_OP_CREATE,
+    SIM_OP_RESTORE,
+    SIM_OP_SAVE,
+    SIM_OP_DESTROY,
+};
+
+static const char *const op_names[] = {
+    [SIM_OP_NONE] = "none", [SIM_OP_CREATE] = "create",
+    [SIM_OP_RESTORE] = "restore", [SIM_OP_SAVE] = "save",
+    [SIM_OP_DESTROY] = "destroy",
+};
+
+/* A request the guest has been sent and has not answered yet. */
+enum sim_request {
+    SIM_REQ_NONE,
+    SIM_REQ_POWEROFF,
+    SIM_REQ_REBOOT,
+};
+
+static const char *const request_names[] = {
+    [SIM_REQ_NONE] = "none", [SIM_REQ_POWEROFF] = "poweroff",
+    [SIM_REQ_REBOOT] = "reboot",
+};
+
+/* The host: all of it is persisted in host.json. */
+struct sim_host {
+    uint64_t total_memkb;
+    uint64_t dom0_memkb;
+    int cpus;
+    int nodes;
+    uint32_t next_domid;          /* the rover, as Xen's */
+    unsigned fail_next;           /* FAIL_* bits */
+    int64_t create_ms;
+    int64_t save_ms_per_gib;
+    int64_t restore_ms_per_gib;
+    int64_t destroy_ms;
+    int64_t shutdown_delay_ms;    /* default for every guest */
+    bool ignore_shutdown;         /* default for every guest */
+    int64_t started;              /* wall ms: dom0's cpu time runs from it */
+};
+
+/*
+ * What the hypervisor knows of a domain, besides its name: plain values
+ * only, so that an op can take a copy and put it back when the state
+ * file cannot be written.
+ */
+struct sim_dom_state {
+    libxl_uuid uuid;
+    bool paused;
+    bool shutdown;
+    libxl_shutdown_reason reason;  /* when shutdown */
+    enum sim_op_kind op;           /* what is in flight, as persisted */
+    bool op_paused;                /* create/restore: leave it paused */
+    enum sim_request request;
+    int64_t request_deadline;      /* wall ms the guest answers at */
+    uint64_t target_memkb;
+    uint64_t max_memkb;
+    int vcpu_online;
+    int vcpu_max;
+    uint64_t cpu_ns;               /* cpu time up to cpu_stamp */
+    int64_t cpu_stamp;             /* wall ms */
+    int ignore_shutdown;           /* -1: the host's default */
+    int64_t shutdown_delay_ms;     /* -1: the host's default */
+};
+
+struct sim;
+struct sim_op;
+
+struct sim_dom {
+    struct sim *sim;
+    uint32_t domid;
+    char *name;
+    struct sim_dom_state st;
+    bool has_userdata;
+    char *userdata;
+    size_t userdata_len;
+    struct xld_timer *answer_timer;   /* the guest answers a request */
+    struct sim_op *op;                /* the operation in flight */
+};
+
+/* Something to tell xld, later, from the loop. */
+enum sim_note_kind {
+    SIM_NOTE_EVENT,
+    SIM_NOTE_DONE,
+    SIM_NOTE_PROGRESS,
+};
+
+struct sim_note {
+    enum sim_note_kind kind;
+    struct xld_backend_event ev;
+    xld_backend_done_fn *done;
+    xld_backend_progress_fn *progress;
+    void *opaque;
+    int rc;
+    uint64_t done_bytes;
+    uint64_t total_bytes;
+    struct sim_note *next;
+};
+
+/* An image being written (save) or read (restore). */
+struct sim_stream {
+    unsigned char hdr[SIM_IMAGE_FIXED + SIM_NAME_MAX];
+    size_t hdr_len;               /* 0 until known (restore) */
+    uint64_t data_len;
+    uint64_t total;               /* header + data + trailer, once known */
+    uint64_t pos;                 /* bytes of the stream handled */
+    uint64_t fnv;
+    bool sparse;                  /* skip zeroes with lseek */
+    unsigned char tag[8];         /* the markers' uuid bytes */
+    unsigned char trailer[SIM_TRAILER];
+    unsigned char buf[SIM_CHUNK];
+    size_t buf_len;               /* save: bytes made, not yet written */
+    size_t buf_off;
+    uint64_t img_target_memkb;    /* restore: from the header */
+};
+
+struct sim_op {
+    struct sim *sim;
+    struct sim_dom *dom;
+    enum sim_op_kind kind;
+    struct xld_timer *timer;
+    xld_backend_done_fn *done;
+    xld_backend_progress_fn *progress;
+    void *opaque;
+    /* Allocated when the op starts, so that finishing cannot fail. */
+    struct sim_note *done_note;
+    struct sim_note *death_note;
+    bool fail;                    /* fail-next chose this one */
+    bool checkpoint;
+    int fd;
+    uint64_t started;             /* loop ms */
+    uint64_t duration;            /* ms the whole op should take */
+    uint64_t last_progress;       /* loop ms, 0: never */
+    uint64_t mem_bytes;           /* what progress counts up to */
+    struct sim_stream *stream;
+};
+
+struct sim {
+    struct xld_loop *loop;
+    xld_backend_event_fn *events;
+    void *events_opaque;
+    char *dir;
+    int dirfd;
+    int lock_fd;
+    bool sync;
+    struct sim_host host;
+    struct sim_dom *doms[SIM_DOMID_LIMIT];
+    uint32_t hi;                  /* no domain at or above this domid */
+    struct sim_note *notes;
+    struct sim_note *notes_tail;
+    struct xld_timer *note_timer;
+};
+
+/* What open() was told; zero means "not given". */
+struct sim_options {
+    char *dir;
+    uint64_t memory_mib;
+    uint64_t dom0_mib;
+    int cpus;
+    int nodes;
+    int sync;                     /* -1: not given */
+};
+
+/* ---- small helpers ------------------------------------------------- */
+
+/* open() has no other way to say why it failed than stderr, which xld
+ * sends to its log (the journal under systemd). */
+static void sim_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void sim_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("xld: sim backend: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Wall clock milliseconds: what the state files keep, because they must
+ * mean the same to the next xld process. */
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    uint32_t v = 0;
+
+    for (int i = 3; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* FNV-1a over n zero bytes: each one only multiplies by the prime, so a
+ * run of zeroes is one power, computed in log(n) steps.  That keeps the
+ * checksum of a mostly empty 256 MiB data section cheap. */
+static uint64_t fnv_zeroes(uint64_t h, uint64_t n)
+{
+    uint64_t p = FNV_PRIME, r = 1;
+
+    while (n) {
+        if (n & 1)
+            r *= p;
+        p *= p;
+        n >>= 1;
+    }
+    return h * r;
+}
+
+static uint64_t fnv_update(uint64_t h, const unsigned char *p, size_t n)
+{
+    while (n) {
+        size_t k = n < 4096 ? n : 4096;
+
+        /* All bytes equal to the first, and the first zero. */
+        if (p[0] == 0 && (k == 1 || memcmp(p, p + 1, k - 1) == 0)) {
+            h = fnv_zeroes(h, k);
+        } else {
+            for (size_t i = 0; i < k; i++) {
+                h ^= p[i];
+                h *= FNV_PRIME;
+            }
+        }
+        p += k;
+        n -= k;
+    }
+    return h;
+}
+
+static bool name_ok(const char *name)
+{
+    size_t len;
+
+    if (!name)
+        return false;
+    len = strlen(name);
+    /* The name goes in file names of xld's own and in one-line protocol
+     * messages: no slash, no control characters. */
+    if (len == 0 || len > SIM_NAME_MAX)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || *p == '/')
+            return false;
+    return true;
+}
+
+/* ---- domains in memory --------------------------------------------- */
+
+static struct sim_dom *dom_get(struct sim *sim, uint32_t domid)
+{
+    return domid < SIM_DOMID_LIMIT ? sim->doms[domid] : NULL;
+}
+
+static struct sim_dom *dom_by_name(struct sim *sim, const char *name)
+{
+    for (uint32_t i = 0; i < sim->hi; i++)
+        if (sim->doms[i] && !strcmp(sim->doms[i]->name, name))
+            return sim->doms[i];
+    return NULL;
+}
+
+static uint64_t used_memkb(const struct sim *sim)
+{
+    uint64_t used = 0;
+
+    for (uint32_t i = 0; i < sim->hi; i++)
+        if (sim->doms[i])
+            used += sim->doms[i]->st.target_memkb;
+    return used;
+}
+
+static uint64_t free_memkb(const struct sim *sim)
+{
+    uint64_t used = used_memkb(sim);
+
+    /* A host given less memory on reload than its guests hold has none
+     * free, not a negative amount. */
+    return used >= sim->host.total_memkb ? 0 : sim->host.total_memkb - used;
+}
+
+static int dom_ignores(const struct sim_dom *d)
+{
+    return d->st.ignore_shutdown >= 0 ? d->st.ignore_shutdown
+                                      : d->sim->host.ignore_shutdown;
+}
+
+static int64_t dom_delay(const struct sim_dom *d)
+{
+    return d->st.shutdown_delay_ms >= 0 ? d->st.shutdown_delay_ms
+                                        : d->sim->host.shutdown_delay_ms;
+}
+
+/* Whether the guest's vcpus run: they do not while it is paused, shut
+ * down, being built, restored or destroyed. */
+static bool dom_runs(const struct sim_dom *d)
+{
+    return !d->st.paused && !d->st.shutdown && d->st.op != SIM_OP_CREATE
+           && d->st.op != SIM_OP_RESTORE && d->st.op != SIM_OP_DESTROY;
+}
+
+/* Cpu time: every online vcpu of a running guest is busy a tenth of the
+ * time, which makes xl list's Time(s) move at a believable pace. */
+static uint64_t dom_cpu_ns(const struct sim_dom *d, int64_t now)
+{
+    uint64_t ns = d->st.cpu_ns;
+
+    if (dom_runs(d) && now > d->st.cpu_stamp)
+        ns += (uint64_t)(now - d->st.cpu_stamp) * 100000u
+              * (uint64_t)d->st.vcpu_online;
+    return ns;
+}
+
+/* Account the cpu time up to now, before anything that changes whether
+ * or how fast it grows. */
+static void dom_fold(struct sim_dom *d, int64_t now)
+{
+    d->st.cpu_ns = dom_cpu_ns(d, now);
+    d->st.cpu_stamp = now;
+}
+
+static void note_free_list(struct sim_note *n)
+{
+    while (n) {
+        struct sim_note *next = n->next;
+
+        free(n);
+        n = next;
+    }
+}
+
+static void stream_free(struct sim_stream *s)
+{
+    free(s);
+}
+
+static void op_free(struct sim_op *op)
+{
+    if (!op)
+        return;
+    xld_loop_cancel(op->timer);
+    free(op->done_note);
+    free(op->death_note);
+    stream_free(op->stream);
+    free(op);
+}
+
+static void dom_free(struct sim_dom *d)
+{
+    if (!d)
+        return;
+    xld_loop_cancel(d->answer_timer);
+    op_free(d->op);
+    free(d->userdata);
+    free(d->name);
+    free(d);
+}
+
+static void dom_insert(struct sim *sim, struct sim_dom *d)
+{
+    sim->doms[d->domid] = d;
+    if (d->domid >= sim->hi)
+        sim->hi = d->domid + 1;
+}
+
+/* ---- the note queue ------------------------------------------------ */
+
+static void notes_deliver(void *opaque);
+
+static void notes_arm(struct sim *sim)
+{
+    /* If the loop cannot allocate a timer, the notes wait for the next
+     * push to try again: there is nothing better to do without memory. */
+    if (sim->notes && !sim->note_timer)
+        xld_loop_timer(sim->loop, 0, notes_deliver, sim, &sim->note_timer);
+}
+
+static void notes_push(struct sim *sim, struct sim_note *n)
+{
+    n->next = NULL;
+    if (sim->notes_tail)
+        sim->notes_tail->next = n;
+    else
+        sim->notes = n;
+    sim->notes_tail = n;
+    notes_arm(sim);
+}
+
+static void notes_deliver(void *opaque)
+{
+    struct sim *sim = opaque;
+    struct sim_note *n = sim->notes, copy;
+
+    sim->note_timer = NULL;
+    if (!n)
+        return;
+    sim->notes = n->next;
+    if (!sim->notes)
+        sim->notes_tail = NULL;
+    notes_arm(sim);
+    copy = *n;
+    free(n);
+    /* The callback is the last thing done here: xld may call anything
+     * from it, close() included, which frees sim. */
+    switch (copy.kind) {
+    case SIM_NOTE_EVENT:
+        if (sim->events)
+            sim->events(sim->events_opaque, &copy.ev);
+        break;
+    case SIM_NOTE_DONE:
+        copy.done(copy.opaque, copy.rc);
+        break;
+    case SIM_NOTE_PROGRESS:
+        copy.progress(copy.opaque, copy.done_bytes, copy.total_bytes);
+        break;
+    }
+}
+
+/* Queue an event in a note allocated beforehand (so that reporting
+ * cannot fail once the state has changed). */
+static void notes_event(struct sim *sim, struct sim_note *n,
+                        enum xld_backend_event_type type, uint32_t domid,
+                        libxl_shutdown_reason reason)
+{
+    if (!sim->events) {
+        free(n);
+        return;
+    }
+    n->kind = SIM_NOTE_EVENT;
+    n->ev.type = type;
+    n->ev.domid = domid;
+    n->ev.reason = reason;
+    notes_push(sim, n);
+}
+
+/* ---- files --------------------------------------------------------- */
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Replace the file name in the state directory with data: a reader (the
+ * next xld) sees the old content or the new, never a mix. */
+static int write_atomic(struct sim *sim, const char *name, const void *data,
+                        size_t len)
+{
+    char tmp[NAME_MAX + 1];
+    int fd = -1, rc;
+
+    if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp)) {
+        rc = -ENAMETOOLONG;
+        goto out;
+    }
+    fd = openat(sim->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                0600);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    rc = write_all(fd, data, len);
+    if (rc)
+        goto out;
+    if (sim->sync && fsync(fd) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    rc = close(fd) < 0 ? -errno : 0;
+    fd = -1;
+    if (rc)
+        goto out;
+    if (renameat(sim->dirfd, tmp, sim->dirfd, name) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    /* The new content is in place for every reader from here on; a
+     * directory that cannot be synced only weakens the promise for a
+     * power cut, which the simulation does not survive anyway. */
+    if (sim->sync)
+        fsync(sim->dirfd);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (rc)
+        unlinkat(sim->dirfd, tmp, 0);
+    return rc;
+}
+
+/* The whole file, with a NUL after it (for yajl), or -errno. */
+static int read_whole(int dirfd, const char *name, char **out, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    int fd, rc = 0;
+
+    *out = NULL;
+    fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    for (;;) {
+        ssize_t got;
+
+        if (cap - n < 4096) {
+            char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+            if (!nb) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            buf = nb;
+        }
+        got = read(fd, buf + n, cap - n - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    buf = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+/* ---- writing state ------------------------------------------------- */
+
+/* yajl_gen with the first error kept, so that a record is written with
+ * straight-line code and checked once. */
+struct jw {
+    yajl_gen g;
+    yajl_gen_status st;
+};
+
+static void jw_key(struct jw *w, const char *key)
+{
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_string(w->g, (const unsigned char *)key,
+                                strlen(key));
+}
+
+static void jw_int(struct jw *w, const char *key, long long v)
+{
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_integer(w->g, v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_bool(w->g, v);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *v)
+{
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_string(w->g, (const unsigned char *)v, strlen(v));
+}
+
+static int jw_begin(struct jw *w)
+{
+    w->g = yajl_gen_alloc(NULL);
+    if (!w->g)
+        return -ENOMEM;
+    w->st = yajl_gen_map_open(w->g);
+    return 0;
+}
+
+/* Close the record and write it to the file name. */
+static int jw_commit(struct sim *sim, struct jw *w, const char *name)
+{
+    const unsigned char *buf;
+    size_t len;
+    int rc;
+
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_map_close(w->g);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_get_buf(w->g, &buf, &len);
+    if (w->st != yajl_gen_status_ok) {
+        /* yajl only fails here for want of memory: the calls are always
+         * balanced. */
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = write_atomic(sim, name, buf, len);
+out:
+    yajl_gen_free(w->g);
+    w->g = NULL;
+    return rc;
+}
+
+static int host_persist(struct sim *sim)
+{
+    const struct sim_host *h = &sim->host;
+    struct jw w;
+    int rc = jw_begin(&w);
+
+    if (rc)
+        return rc;
+    jw_int(&w, "format", SIM_STATE_FORMAT);
+    jw_int(&w, "total_memkb", (long long)h->total_memkb);
+    jw_int(&w, "dom0_memkb", (long long)h->dom0_memkb);
+    jw_int(&w, "cpus", h->cpus);
+    jw_int(&w, "nodes", h->nodes);
+    jw_int(&w, "next_domid", h->next_domid);
+    jw_int(&w, "fail_next", h->fail_next);
+    jw_int(&w, "create_ms", h->create_ms);
+    jw_int(&w, "save_ms_per_gib", h->save_ms_per_gib);
+    jw_int(&w, "restore_ms_per_gib", h->restore_ms_per_gib);
+    jw_int(&w, "destroy_ms", h->destroy_ms);
+    jw_int(&w, "shutdown_delay_ms", h->shutdown_delay_ms);
+    jw_bool(&w, "ignore_shutdown", h->ignore_shutdown);
+    jw_int(&w, "started", h->started);
+    return jw_commit(sim, &w, "host.json");
+}
+
+static void dom_file(char *buf, size_t size, uint32_t domid, const char *ext)
+{
+    snprintf(buf, size, "domain-%" PRIu32 ".%s", domid, ext);
+}
+
+static int dom_persist(struct sim *sim, const struct sim_dom *d)
+{
+    char uuid[40], file[64];
+    const char *reason;
+    struct jw w;
+    int rc;
+
+    /* Domain-0 is rebuilt from the host at every open. */
+    if (d->domid == 0)
+        return 0;
+    rc = jw_begin(&w);
+    if (rc)
+        return rc;
+    snprintf(uuid, sizeof(uuid), LIBXL_UUID_FMT,
+             LIBXL_UUID_BYTES(d->st.uuid));
+    reason = libxl_shutdown_reason_to_string(d->st.reason);
+    jw_int(&w, "domid", d->domid);
+    jw_str(&w, "uuid", uuid);
+    jw_str(&w, "name", d->name);
+    jw_bool(&w, "paused", d->st.paused);
+    jw_bool(&w, "shutdown", d->st.shutdown);
+    jw_str(&w, "reason", reason ? reason : "unknown");
+    jw_str(&w, "op", op_names[d->st.op]);
+    jw_bool(&w, "op_paused", d->st.op_paused);
+    jw_str(&w, "request", request_names[d->st.request]);
+    jw_int(&w, "request_deadline", d->st.request_deadline);
+    jw_int(&w, "target_memkb", (long long)d->st.target_memkb);
+    jw_int(&w, "max_memkb", (long long)d->st.max_memkb);
+    jw_int(&w, "vcpus", d->st.vcpu_online);
+    jw_int(&w, "max_vcpus", d->st.vcpu_max);
+    jw_int(&w, "cpu_ns", (long long)d->st.cpu_ns);
+    jw_int(&w, "cpu_stamp", d->st.cpu_stamp);
+    jw_int(&w, "ignore_shutdown", d->st.ignore_shutdown);
+    jw_int(&w, "shutdown_delay_ms", d->st.shutdown_delay_ms);
+    dom_file(file, sizeof(file), d->domid, "json");
+    return jw_commit(sim, &w, file);
+}
+
+/* Forget a domain on disk: its record first, so that a crash in between
+ * leaves a stray userdata file (removed by the next open) rather than a
+ * domain without its userdata. */
+static void dom_unpersist(struct sim *sim, uint32_t domid)
+{
+    char file[64];
+    int removed = 0;
+
+    dom_file(file, sizeof(file), domid, "json");
+    removed += unlinkat(sim->dirfd, file, 0) == 0;
+    dom_file(file, sizeof(file), domid, "userdata");
+    removed += unlinkat(sim->dirfd, file, 0) == 0;
+    /* Only a directory that changed needs syncing (create calls this for
+     * every new domid, which usually has nothing to remove). */
+    if (sim->sync && removed)
+        fsync(sim->dirfd);
+}
+
+/* The domain is gone: from disk, then from memory. */
+static void dom_remove(struct sim *sim, struct sim_dom *d)
+{
+    dom_unpersist(sim, d->domid);
+    sim->doms[d->domid] = NULL;
+    dom_free(d);
+}
+
+/* ---- the guest answering requests ---------------------------------- */
+
+static void answer_fire(void *opaque);
+
+/* (Re)arm the timer at which the guest answers its pending request, or
+ * disarm it when the guest cannot answer now: it is paused, busy with an
+ * operation, or ignores requests.  Whatever changes one of those calls
+ * this again. */
+static void dom_arm_answer(struct sim *sim, struct sim_dom *d)
+{
+    int64_t wait;
+
+    xld_loop_cancel(d->answer_timer);
+    d->answer_timer = NULL;
+    if (d->st.request == SIM_REQ_NONE || d->st.shutdown || d->st.paused
+        || d->op || d->st.op != SIM_OP_NONE || dom_ignores(d))
+        return;
+    wait = d->st.request_deadline - wall_ms();
+    /* Without a timer the request stays pending until the next change
+     * re-arms it; that is all we can do without memory. */
+    xld_loop_timer(sim->loop, wait > 0 ? (uint64_t)wait : 0, answer_fire, d,
+                   &d->answer_timer);
+}
+
+/*
+ * The guest shuts itself down with reason, at wall time at, and an event
+ * says so.  strict: an op asked for it, and a state file that cannot be
+ * written undoes it and fails the op; otherwise (a timer, a reload) the
+ * guest did it whatever the disk says, and the next write records it.
+ */
+static int dom_shut(struct sim *sim, struct sim_dom *d,
+                    libxl_shutdown_reason reason, int64_t at, bool strict,
+                    struct sim_note *note)
+{
+    struct sim_dom_state old = d->st;
+    int rc;
+
+    dom_fold(d, at);
+    d->st.shutdown = true;
+    d->st.reason = reason;
+    d->st.request = SIM_REQ_NONE;
+    d->st.request_deadline = 0;
+    rc = dom_persist(sim, d);
+    if (rc && strict) {
+        d->st = old;
+        free(note);
+        goto out;
+    }
+    rc = 0;
+    notes_event(sim, note, XLD_BE_DOMAIN_SHUTDOWN, d->domid, reason);
+out:
+    dom_arm_answer(sim, d);
+    return rc;
+}
+
+static void answer_fire(void *opaque)
+{
+    struct sim_dom *d = opaque;
+    struct sim *sim = d->sim;
+    struct sim_note *note;
+    libxl_shutdown_reason reason;
+
+    d->answer_timer = NULL;
+    if (d->st.request == SIM_REQ_NONE || d->st.shutdown)
+        return;
+    note = calloc(1, sizeof(*note));
+    if (!note) {
+        /* Try again a little later rather than lose the answer. */
+        xld_loop_timer(sim->loop, 100, answer_fire, d, &d->answer_timer);
+        return;
+    }
+    reason = d->st.request == SIM_REQ_REBOOT ? LIBXL_SHUTDOWN_REASON_REBOOT
+                                             : LIBXL_SHUTDOWN_REASON_POWEROFF;
+    dom_shut(sim, d, reason, wall_ms(), false, note);
+}
+
+/* ---- operations in flight ------------------------------------------ */
+
+static void op_tick(void *opaque);
+
+static struct sim_op *op_new(struct sim *sim, struct sim_dom *d,
+                             enum sim_op_kind kind, bool death,
+                             xld_backend_progress_fn *progress,
+                             xld_backend_done_fn *done, void *opaque)
+{
+    struct sim_op *op = calloc(1, sizeof(*op));
+
+    if (!op)
+        goto fail;
+    op->sim = sim;
+    op->dom = d;
+    op->kind = kind;
+    op->fd = -1;
+    op->done = done;
+    op->progress = progress;
+    op->opaque = opaque;
+    op->started = xld_loop_now(sim->loop);
+    op->done_note = calloc(1, sizeof(*op->done_note));
+    if (!op->done_note)
+        goto fail;
+    if (death) {
+        op->death_note = calloc(1, sizeof(*op->death_note));
+        if (!op->death_note)
+            goto fail;
+    }
+    return op;
+fail:
+    op_free(op);
+    return NULL;
+}
+
+static int op_arm(struct sim_op *op, uint64_t ms)
+{
+    return -xld_loop_timer(op->sim->loop, ms, op_tick, op, &op->timer);
+}
+
+/* Report progress, at most every SIM_PROGRESS_MS (and always at the
+ * end), as a fraction of the guest's memory. */
+static void op_progress(struct sim_op *op, bool final)
+{
+    struct sim_stream *s = op->stream;
+    uint64_t now = xld_loop_now(op->sim->loop);
+    struct sim_note *n;
+    double frac;
+
+    if (!op->progress || !s->total)
+        return;
+    if (!final && op->last_progress
+        && now - op->last_progress < SIM_PROGRESS_MS)
+        return;
+    n = calloc(1, sizeof(*n));
+    /* A report lost for want of memory is only a report. */
+    if (!n)
+        return;
+    frac = final ? 1.0 : (double)s->pos / (double)s->total;
+    n->kind = SIM_NOTE_PROGRESS;
+    n->progress = op->progress;
+    n->opaque = op->opaque;
+    n->total_bytes = op->mem_bytes;
+    n->done_bytes = final ? op->mem_bytes
+                          : (uint64_t)(frac * (double)op->mem_bytes);
+    if (n->done_bytes > op->mem_bytes)
+        n->done_bytes = op->mem_bytes;
+    op->last_progress = now ? now : 1;
+    notes_push(op->sim, n);
+}
+
+/*
+ * The op is over with rc: queue its death event (gone, and the op had
+ * one to send) and its done(), then either remove the domain (gone) or
+ * record the state the caller has set.
+ */
+static void op_finish(struct sim_op *op, int rc, bool gone)
+{
+    struct sim *sim = op->sim;
+    struct sim_dom *d = op->dom;
+
+    if (gone && op->death_note) {
+        notes_event(sim, op->death_note, XLD_BE_DOMAIN_DEATH, d->domid,
+                    LIBXL_SHUTDOWN_REASON_UNKNOWN);
+        op->death_note = NULL;
+    }
+    op->done_note->kind = SIM_NOTE_DONE;
+    op->done_note->done = op->done;
+    op->done_note->opaque = op->opaque;
+    op->done_note->rc = rc;
+    notes_push(sim, op->done_note);
+    op->done_note = NULL;
+    d->op = NULL;
+    d->st.op = SIM_OP_NONE;
+    op_free(op);
+    if (gone) {
+        dom_remove(sim, d);
+        return;
+    }
+    /* The guest's state moved on whether or not the disk follows; the
+     * next write of this domain records it. */
+    dom_persist(sim, d);
+    dom_arm_answer(sim, d);
+}
+
+/* How far a paced stream may have got by now. */
+static uint64_t op_allowed(const struct sim_op *op)
+{
+    uint64_t elapsed = xld_loop_now(op->sim->loop) - op->started;
+    const struct sim_stream *s = op->stream;
+
+    if (!s->total || elapsed >= op->duration)
+        return UINT64_MAX;
+    return (uint64_t)((double)s->total * (double)elapsed
+                      / (double)op->duration);
+}
+
+/* ---- the image: writing -------------------------------------------- */
+
+/* The data bytes [off, off + len) into buf: zeroes and the markers. */
+static void data_make(const struct sim_stream *s, uint64_t off,
+                      unsigned char *buf, size_t len)
+{
+    memset(buf, 0, len);
+    for (uint64_t k = off / SIM_MARK_EVERY; k * SIM_MARK_EVERY < off + len;
+         k++) {
+        unsigned char mark[SIM_MARK_LEN];
+        uint64_t m = k * SIM_MARK_EVERY;
+
+        put_le64(mark, k);
+        memcpy(mark + 8, s->tag, 8);
+        for (unsigned i = 0; i < SIM_MARK_LEN; i++)
+            if (m + i >= off && m + i < off + len)
+                buf[m + i - off] = mark[i];
+    }
+}
+
+static struct sim_stream *stream_for_save(const struct sim_dom *d, int fd)
+{
+    struct sim_stream *s = calloc(1, sizeof(*s));
+    size_t name_len = strlen(d->name);
+    struct stat sb;
+    off_t cur;
+    int fl;
+
+    if (!s)
+        return NULL;
+    s->hdr_len = SIM_IMAGE_FIXED + name_len;
+    s->data_len = d->st.target_memkb;
+    s->total = s->hdr_len + s->data_len + SIM_TRAILER;
+    s->fnv = FNV_OFFSET;
+    memcpy(s->tag, d->st.uuid.uuid, 8);
+    memcpy(s->hdr, SIM_IMAGE_MAGIC, 8);
+    put_le32(s->hdr + 8, SIM_IMAGE_VERSION);
+    put_le32(s->hdr + 12, (uint32_t)s->hdr_len);
+    put_le64(s->hdr + 16, s->data_len);
+    put_le64(s->hdr + 24, d->st.target_memkb);
+    put_le64(s->hdr + 32, d->st.max_memkb);
+    put_le32(s->hdr + 40, (uint32_t)d->st.vcpu_online);
+    put_le32(s->hdr + 44, (uint32_t)d->st.vcpu_max);
+    memcpy(s->hdr + 48, d->st.uuid.uuid, 16);
+    put_le32(s->hdr + 64, (uint32_t)name_len);
+    memcpy(s->hdr + SIM_IMAGE_FIXED, d->name, name_len);
+    /* Skipping zeroes with lseek is only right past the end of a regular
+     * file (anything else would leave old bytes where zeroes belong) and
+     * without O_APPEND (which would ignore the skip). */
+    fl = fcntl(fd, F_GETFL);
+    cur = lseek(fd, 0, SEEK_CUR);
+    s->sparse = fl >= 0 && !(fl & O_APPEND) && fstat(fd, &sb) == 0
+                && S_ISREG(sb.st_mode) && cur >= 0 && cur == sb.st_size;
+    return s;
+}
+
+/*
+ * Make the next piece of the stream, up to limit: into the buffer, or,
+ * for a run of zeroes of a sparse image, by moving the file offset.
+ */
+static int stream_make(struct sim_op *op, uint64_t limit)
+{
+    struct sim_stream *s = op->stream;
+    uint64_t data_end = s->hdr_len + s->data_len;
+
+    if (s->pos < s->hdr_len) {
+        size_t n = s->hdr_len - (size_t)s->pos;
+
+        memcpy(s->buf, s->hdr + s->pos, n);
+        s->buf_len = n;
+    } else if (s->pos < data_end) {
+        uint64_t off = s->pos - s->hdr_len;
+        uint64_t end = limit < data_end ? limit - s->hdr_len : s->data_len;
+        uint64_t mark = off / SIM_MARK_EVERY * SIM_MARK_EVERY;
+
+        if (s->sparse && off >= mark + SIM_MARK_LEN) {
+            /* Zeroes up to the next marker: skip them. */
+            uint64_t next = mark + SIM_MARK_EVERY, run;
+
+            run = (next < end ? next : end) - off;
+            if (lseek(op->fd, (off_t)run, SEEK_CUR) < 0)
+                return -errno;
+            s->fnv = fnv_zeroes(s->fnv, run);
+            s->pos += run;
+            return 0;
+        }
+        if (s->sparse && end > mark + SIM_MARK_LEN)
+            end = mark + SIM_MARK_LEN;
+        if (end - off > SIM_CHUNK)
+            end = off + SIM_CHUNK;
+        s->buf_len = (size_t)(end - off);
+        data_make(s, off, s->buf, s->buf_len);
+    } else {
+        put_le64(s->trailer, s->fnv);
+        memcpy(s->buf, s->trailer, SIM_TRAILER);
+        s->buf_len = SIM_TRAILER;
+        s->buf_off = 0;
+        s->pos += SIM_TRAILER;
+        return 0;
+    }
+    s->buf_off = 0;
+    s->fnv = fnv_update(s->fnv, s->buf, s->buf_len);
+    s->pos += s->buf_len;
+    return 0;
+}
+
+/* Write what the pace allows.  0: the whole image is written; 1: more to
+ * do, after *wait ms; or -errno. */
+static int stream_write(struct sim_op *op, uint64_t *wait)
+{
+    struct sim_stream *s = op->stream;
+    uint64_t allowed = op_allowed(op), io = 0;
+    int pieces = 0, rc;
+
+    for (;;) {
+        if (s->buf_off < s->buf_len) {
+            ssize_t n = write(op->fd, s->buf + s->buf_off,
+                              s->buf_len - s->buf_off);
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                /* The reader is slow (a pipe, a socket): come back. */
+                *wait = SIM_TICK_MS;
+                return 1;
+            }
+            if (n < 0)
+                return -errno;
+            if (n == 0)
+                return -EIO;
+            s->buf_off += (size_t)n;
+            io += (uint64_t)n;
+            continue;
+        }
+        if (s->pos >= s->total)
+            return 0;
+        if (op->fail && s->pos >= s->total / 2)
+            return -EIO;
+        if (s->pos >= allowed) {
+            *wait = SIM_TICK_MS;
+            return 1;
+        }
+        if (io >= SIM_TICK_IO || pieces >= SIM_TICK_PIECES) {
+            /* Behind the pace: let the loop breathe, then go on. */
+            *wait = 0;
+            return 1;
+        }
+        rc = stream_make(op, allowed);
+        if (rc)
+            return rc;
+        pieces++;
+    }
+}
+
+/* ---- the image: reading -------------------------------------------- */
+
+/* Check the fixed part of the header and learn the stream's size. */
+static int stream_parse_fixed(struct sim_op *op)
+{
+    struct sim_stream *s = op->stream;
+    uint32_t hdr_len = get_le32(s->hdr + 12);
+    uint32_t name_len = get_le32(s->hdr + 64);
+    uint64_t data_len = get_le64(s->hdr + 16);
+    uint64_t target = get_le64(s->hdr + 24);
+    uint64_t max = get_le64(s->hdr + 32);
+
+    if (memcmp(s->hdr, SIM_IMAGE_MAGIC, 8)
+        || get_le32(s->hdr + 8) != SIM_IMAGE_VERSION
+        || name_len == 0 || name_len > SIM_NAME_MAX
+        || hdr_len != SIM_IMAGE_FIXED + name_len
+        || target == 0 || target > SIM_IMAGE_MAX_MEMKB || max < target
+        || data_len != target)
+        return -EINVAL;
+    /* The image must fit the domain it is restored into. */
+    if (target > op->dom->st.max_memkb)
+        return -EINVAL;
+    s->hdr_len = hdr_len;
+    s->data_len = data_len;
+    s->img_target_memkb = target;
+    s->total = hdr_len + data_len + SIM_TRAILER;
+    return 0;
+}
+
+/* Read what the pace allows: 0 when the image is read and checked, 1
+ * for more after *wait ms, or -errno (-EINVAL: not a valid image). */
+static int stream_read(struct sim_op *op, uint64_t *wait)
+{
+    struct sim_stream *s = op->stream;
+    uint64_t io = 0;
+    int pieces = 0, rc;
+
+    for (;;) {
+        uint64_t want, data_end = s->hdr_len + s->data_len;
+        unsigned char *dst;
+        bool trailer = false;
+        ssize_t n;
+
+        if (s->total && s->pos >= s->total)
+            return get_le64(s->trailer) == s->fnv ? 0 : -EINVAL;
+        if (op->fail && s->total && s->pos >= s->total / 2)
+            return -EIO;
+        if (!s->hdr_len) {
+            dst = s->hdr + s->pos;
+            want = SIM_IMAGE_FIXED - s->pos;
+        } else if (s->pos < s->hdr_len) {
+            dst = s->hdr + s->pos;
+            want = s->hdr_len - s->pos;
+        } else if (s->pos < data_end) {
+            /* The pace is known once the header is: it holds the size. */
+            if (s->pos >= op_allowed(op)) {
+                *wait = SIM_TICK_MS;
+                return 1;
+            }
+            dst = s->buf;
+            want = data_end - s->pos;
+            if (want > SIM_CHUNK)
+                want = SIM_CHUNK;
+        } else {
+            trailer = true;
+            dst = s->trailer + (s->pos - data_end);
+            want = s->total - s->pos;
+        }
+        if (io >= SIM_TICK_IO || pieces >= SIM_TICK_PIECES) {
+            *wait = 0;
+            return 1;
+        }
+        n = read(op->fd, dst, (size_t)want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The writer is slow (a pipe, a socket): come back. */
+            *wait = SIM_TICK_MS;
+            return 1;
+        }
+        if (n < 0)
+            return -errno;
+        /* The image ends too early: it is truncated, hence not valid. */
+        if (n == 0)
+            return -EINVAL;
+        pieces++;
+        io += (uint64_t)n;
+        if (!trailer)
+            s->fnv = fnv_update(s->fnv, dst, (size_t)n);
+        s->pos += (uint64_t)n;
+        if (!s->hdr_len && s->pos == SIM_IMAGE_FIXED) {
+            rc = stream_parse_fixed(op);
+            if (rc)
+                return rc;
+        }
+    }
+}
+
+/* ---- the op timer -------------------------------------------------- */
+
+static void tick_create(struct sim_op *op)
+{
+    struct sim_dom *d = op->dom;
+
+    if (op->fail) {
+        op_finish(op, -EIO, true);
+        return;
+    }
+    d->st.op = SIM_OP_NONE;
+    d->st.paused = d->st.op_paused;
+    d->st.op_paused = false;
+    /* The vcpus start running now: no cpu time for the build. */
+    d->st.cpu_stamp = wall_ms();
+    op_finish(op, 0, false);
+}
+
+static void tick_destroy(struct sim_op *op)
+{
+    op_finish(op, op->fail ? -EIO : 0, !op->fail);
+}
+
+static void tick_save(struct sim_op *op)
+{
+    uint64_t wait = 0;
+    int rc = stream_write(op, &wait);
+
+    if (rc == 1) {
+        op_progress(op, false);
+        /* A loop out of memory for a timer cannot go on with the save. */
+        if (op_arm(op, wait))
+            op_finish(op, -ENOMEM, false);
+        return;
+    }
+    if (rc < 0) {
+        op_finish(op, rc, false);
+        return;
+    }
+    op_progress(op, true);
+    if (op->checkpoint) {
+        op_finish(op, 0, false);
+        return;
+    }
+    /* Saved: the guest is suspended, then destroyed. */
+    op_finish(op, 0, true);
+}
+
+static void tick_restore(struct sim_op *op)
+{
+    struct sim_dom *d = op->dom;
+    uint64_t wait = 0;
+    int rc = stream_read(op, &wait);
+
+    if (rc == 1) {
+        op_progress(op, false);
+        if (op_arm(op, wait))
+            op_finish(op, -ENOMEM, true);
+        return;
+    }
+    if (rc < 0) {
+        op_finish(op, rc, true);
+        return;
+    }
+    op_progress(op, true);
+    d->st.op = SIM_OP_NONE;
+    d->st.paused = d->st.op_paused;
+    d->st.op_paused = false;
+    d->st.cpu_stamp = wall_ms();
+    op_finish(op, 0, false);
+}
+
+static void op_tick(void *opaque)
+{
+    struct sim_op *op = opaque;
+
+    op->timer = NULL;
+    switch (op->kind) {
+    case SIM_OP_CREATE:
+        tick_create(op);
+        break;
+    case SIM_OP_RESTORE:
+        tick_restore(op);
+        break;
+    case SIM_OP_SAVE:
+        tick_save(op);
+        break;
+    case SIM_OP_DESTROY:
+        tick_destroy(op);
+        break;
+    case SIM_OP_NONE:
+        break;
+    }
+}
+
+/* ---- reading state ------------------------------------------------- */
+
+static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
+{
+    const char *path[] = { key, NULL };
+
+    return yajl_tree_get(obj, path, type);
+}
+
+static int jint(yajl_val obj, const char *key, long long min, long long max,
+                long long *out)
+{
+    yajl_val v = jget(obj, key, yajl_t_number);
+
+    if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min
+        || YAJL_GET_INTEGER(v) > max)
+        return -EINVAL;
+    *out = YAJL_GET_INTEGER(v);
+    return 0;
+}
+
+static int jbool(yajl_val obj, const char *key, bool *out)
+{
+    yajl_val v = jget(obj, key, yajl_t_any);
+
+    if (!v || !(YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)))
+        return -EINVAL;
+    *out = YAJL_IS_TRUE(v);
+    return 0;
+}
+
+static const char *jstr(yajl_val obj, const char *key)
+{
+    return YAJL_GET_STRING(jget(obj, key, yajl_t_string));
+}
+
+static int jenum(yajl_val obj, const char *key, const char *const *names,
+                 int n, int *out)
+{
+    const char *s = jstr(obj, key);
+
+    for (int i = 0; s && i < n; i++) {
+        if (!strcmp(s, names[i])) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* Parse a JSON state file into a tree; -EINVAL with a message when it is
+ * not JSON. */
+static int parse_file(struct sim *sim, const char *name, yajl_val *out)
+{
+    char err[256], *text = NULL;
+    size_t len;
+    int rc = read_whole(sim->dirfd, name, &text, &len);
+
+    *out = NULL;
+    if (rc)
+        goto out;
+    *out = yajl_tree_parse(text, err, sizeof(err));
+    if (!*out || !YAJL_IS_OBJECT(*out)) {
+        sim_error("%s/%s: not a JSON object", sim->dir, name);
+        yajl_tree_free(*out);
+        *out = NULL;
+        rc = -EINVAL;
+    }
+out:
+    free(text);
+    return rc;
+}
+
+static int host_load(struct sim *sim, bool *found)
+{
+    struct sim_host *h = &sim->host;
+    yajl_val root = NULL;
+    long long v[13];
+    int rc;
+
+    *found = false;
+    rc = parse_file(sim, "host.json", &root);
+    if (rc == -ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    *found = true;
+    if (jint(root, "format", SIM_STATE_FORMAT, SIM_STATE_FORMAT, &v[0])
+        || jint(root, "total_memkb", 1, SIM_IMAGE_MAX_MEMKB, &v[1])
+        || jint(root, "dom0_memkb", 1, SIM_IMAGE_MAX_MEMKB, &v[2])
+        || jint(root, "cpus", 1, 4096, &v[3])
+        || jint(root, "nodes", 1, 4096, &v[4])
+        || jint(root, "next_domid", 1, SIM_DOMID_LIMIT, &v[5])
+        || jint(root, "fail_next", 0, 15, &v[6])
+        || jint(root, "create_ms", 0, TIMING_MAX, &v[7])
+        || jint(root, "save_ms_per_gib", 0, TIMING_MAX, &v[8])
+        || jint(root, "restore_ms_per_gib", 0, TIMING_MAX, &v[9])
+        || jint(root, "destroy_ms", 0, TIMING_MAX, &v[10])
+        || jint(root, "shutdown_delay_ms", 0, TIMING_MAX, &v[11])
+        || jint(root, "started", LLONG_MIN, LLONG_MAX, &v[12])
+        || jbool(root, "ignore_shutdown", &h->ignore_shutdown)) {
+        sim_error("%s/host.json: a value is missing or out of range",
+                  sim->dir);
+        rc = -EINVAL;
+        goto out;
+    }
+    h->total_memkb = (uint64_t)v[1];
+    h->dom0_memkb = (uint64_t)v[2];
+    h->cpus = (int)v[3];
+    h->nodes = (int)v[4];
+    h->next_domid = (uint32_t)v[5];
+    h->fail_next = (unsigned)v[6];
+    h->create_ms = v[7];
+    h->save_ms_per_gib = v[8];
+    h->restore_ms_per_gib = v[9];
+    h->destroy_ms = v[10];
+    h->shutdown_delay_ms = v[11];
+    h->started = v[12];
+out:
+    yajl_tree_free(root);
+    return rc;
+}
+
+static int dom_load(struct sim *sim, const char *file, uint32_t domid)
+{
+    struct sim_dom *d = NULL;
+    yajl_val root = NULL;
+    long long v[10];
+    int op, req;
+    const char *uuid, *name, *reason;
+    int rc = parse_file(sim, file, &root);
+
+    if (rc)
+        goto out;
+    uuid = jstr(root, "uuid");
+    name = jstr(root, "name");
+    reason = jstr(root, "reason");
+    d = calloc(1, sizeof(*d));
+    if (!d) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    d->sim = sim;
+    d->domid = domid;
+    if (jint(root, "domid", domid, domid, &v[0])
+        || !uuid || libxl_uuid_from_string(&d->st.uuid, uuid)
+        || !name_ok(name) || !reason
+        || libxl_shutdown_reason_from_string(reason, &d->st.reason)
+        || jbool(root, "paused", &d->st.paused)
+        || jbool(root, "shutdown", &d->st.shutdown)
+        || jenum(root, "op", op_names, 5, &op)
+        || jbool(root, "op_paused", &d->st.op_paused)
+        || jenum(root, "request", request_names, 3, &req)
+        || jint(root, "request_deadline", LLONG_MIN, LLONG_MAX, &v[1])
+        || jint(root, "target_memkb", 1, LLONG_MAX, &v[2])
+        || jint(root, "max_memkb", 1, LLONG_MAX, &v[3])
+        || jint(root, "vcpus", 1, INT_MAX, &v[4])
+        || jint(root, "max_vcpus", 1, INT_MAX, &v[5])
+        || jint(root, "cpu_ns", 0, LLONG_MAX, &v[6])
+        || jint(root, "cpu_stamp", LLONG_MIN, LLONG_MAX, &v[7])
+        || jint(root, "ignore_shutdown", -1, 1, &v[8])
+        || jint(root, "shutdown_delay_ms", -1, TIMING_MAX, &v[9])
+        || v[2] > v[3] || v[4] > v[5]) {
+        sim_error("%s/%s: a value is missing or out of range", sim->dir,
+                  file);
+        rc = -EINVAL;
+        goto out;
+    }
+    d->name = strdup(name);
+    if (!d->name) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    d->st.op = (enum sim_op_kind)op;
+    d->st.request = (enum sim_request)req;
+    d->st.request_deadline = v[1];
+    d->st.target_memkb = (uint64_t)v[2];
+    d->st.max_memkb = (uint64_t)v[3];
+    d->st.vcpu_online = (int)v[4];
+    d->st.vcpu_max = (int)v[5];
+    d->st.cpu_ns = (uint64_t)v[6];
+    d->st.cpu_stamp = v[7];
+    d->st.ignore_shutdown = (int)v[8];
+    d->st.shutdown_delay_ms = v[9];
+    dom_insert(sim, d);
+    d = NULL;
+out:
+    dom_free(d);
+    yajl_tree_free(root);
+    return rc;
+}
+
+static int userdata_load(struct sim *sim, const char *file, uint32_t domid)
+{
+    struct sim_dom *d = dom_get(sim, domid);
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = 0;
+
+    /* Left behind by a domain that is gone (see dom_unpersist). */
+    if (!d || domid == 0) {
+        unlinkat(sim->dirfd, file, 0);
+        goto out;
+    }
+    rc = read_whole(sim->dirfd, file, &buf, &len);
+    if (rc)
+        goto out;
+    free(d->userdata);
+    d->userdata = buf;
+    d->userdata_len = len;
+    d->has_userdata = true;
+    buf = NULL;
+out:
+    free(buf);
+    return rc;
+}
+
+/* Which state file name is: 1 a domain, 2 its userdata, 3 a temporary
+ * file, 0 anything else. */
+static int classify(const char *name, uint32_t *domid)
+{
+    unsigned long id;
+    int end = 0;
+    size_t len = strlen(name);
+
+    if (name[0] == '.' && len > 4 && !strcmp(name + len - 4, ".tmp"))
+        return 3;
+    if (sscanf(name, "domain-%lu.json%n", &id, &end) == 1
+        && (size_t)end == len && id > 0 && id < SIM_DOMID_LIMIT
+        && name[7] >= '0' && name[7] <= '9') {
+        *domid = (uint32_t)id;
+        return 1;
+    }
+    end = 0;
+    if (sscanf(name, "domain-%lu.userdata%n", &id, &end) == 1
+        && (size_t)end == len && id < SIM_DOMID_LIMIT
+        && name[7] >= '0' && name[7] <= '9') {
+        *domid = (uint32_t)id;
+        return 2;
+    }
+    return 0;
+}
+
+/* Every domain file, then every userdata file (which need their
+ * domain), and away with temporary files of writes that died. */
+static int doms_load(struct sim *sim)
+{
+    DIR *dir = NULL;
+    struct dirent *e;
+    int fd, rc = 0;
+
+    for (int pass = 1; pass <= 2 && !rc; pass++) {
+        fd = openat(sim->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || !(dir = fdopendir(fd))) {
+            rc = -errno;
+            if (fd >= 0)
+                close(fd);
+            goto out;
+        }
+        while (!rc && (e = readdir(dir))) {
+            uint32_t domid = 0;
+            int kind = classify(e->d_name, &domid);
+
+            if (kind == 3 && pass == 1)
+                unlinkat(sim->dirfd, e->d_name, 0);
+            else if (kind == 1 && pass == 1)
+                rc = dom_load(sim, e->d_name, domid);
+            else if (kind == 2 && pass == 2)
+                rc = userdata_load(sim, e->d_name, domid);
+        }
+        closedir(dir);
+        dir = NULL;
+    }
+out:
+    return rc;
+}
+
+/* Settle what the previous xld left in flight (see the top of the file)
+ * and let time pass for the guests. */
+static int doms_settle(struct sim *sim)
+{
+    int64_t now = wall_ms();
+    int rc = 0;
+
+    for (uint32_t i = 1; i < sim->hi; i++) {
+        struct sim_dom *d = sim->doms[i];
+        struct sim_note *note;
+
+        if (!d)
+            continue;
+        switch (d->st.op) {
+        case SIM_OP_CREATE:
+        case SIM_OP_RESTORE:
+        case SIM_OP_DESTROY:
+            dom_remove(sim, d);
+            continue;
+        case SIM_OP_SAVE:
+            d->st.op = SIM_OP_NONE;
+            dom_persist(sim, d);
+            break;
+        case SIM_OP_NONE:
+            break;
+        }
+        if (d->st.request != SIM_REQ_NONE && !d->st.shutdown
+            && !d->st.paused && !dom_ignores(d)
+            && d->st.request_deadline <= now) {
+            /* It answered while xld was away, at its deadline: its cpu
+             * time stopped growing then. */
+            dom_fold(d, d->st.request_deadline);
+            d->st.shutdown = true;
+            d->st.reason = d->st.request == SIM_REQ_REBOOT
+                               ? LIBXL_SHUTDOWN_REASON_REBOOT
+                               : LIBXL_SHUTDOWN_REASON_POWEROFF;
+            d->st.request = SIM_REQ_NONE;
+            d->st.request_deadline = 0;
+            dom_persist(sim, d);
+        }
+        if (d->st.shutdown) {
+            note = calloc(1, sizeof(*note));
+            if (!note) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            notes_event(sim, note, XLD_BE_DOMAIN_SHUTDOWN, d->domid,
+                        d->st.reason);
+        }
+        dom_arm_answer(sim, d);
+    }
+out:
+    return rc;
+}
+
+/* ---- open and close ------------------------------------------------ */
+
+static int parse_num(const char *s, uint64_t min, uint64_t max,
+                     uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (*s < '0' || *s > '9')
+        return -EINVAL;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+static int parse_options(const char *options, struct sim_options *o)
+{
+    char *copy = NULL, *save = NULL, *item;
+    int rc = 0;
+
+    o->sync = -1;
+    if (!options)
+        goto out;
+    copy = strdup(options);
+    if (!copy) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (item = strtok_r(copy, ",", &save); item && !rc;
+         item = strtok_r(NULL, ",", &save)) {
+        char *val = strchr(item, '=');
+        uint64_t n = 0;
+
+        if (!val) {
+            sim_error("option '%s': expected key=value", item);
+            rc = -EINVAL;
+            break;
+        }
+        *val++ = '\0';
+        if (!strcmp(item, "dir")) {
+            free(o->dir);
+            o->dir = *val ? strdup(val) : NULL;
+            rc = o->dir ? 0 : (*val ? -ENOMEM : -EINVAL);
+        } else if (!strcmp(item, "memory")) {
+            rc = parse_num(val, 256, SIM_IMAGE_MAX_MEMKB >> 10,
+                           &o->memory_mib);
+        } else if (!strcmp(item, "dom0-memory")) {
+            rc = parse_num(val, 64, SIM_IMAGE_MAX_MEMKB >> 10, &o->dom0_mib);
+        } else if (!strcmp(item, "cpus")) {
+            rc = parse_num(val, 1, 4096, &n);
+            o->cpus = (int)n;
+        } else if (!strcmp(item, "nodes")) {
+            rc = parse_num(val, 1, 4096, &n);
+            o->nodes = (int)n;
+        } else if (!strcmp(item, "sync")) {
+            rc = parse_num(val, 0, 1, &n);
+            o->sync = (int)n;
+        } else {
+            sim_error("unknown option '%s' (known: memory, cpus, nodes, "
+                      "dom0-memory, dir, sync)", item);
+            rc = -EINVAL;
+            break;
+        }
+        if (rc == -EINVAL)
+            sim_error("option %s: invalid value '%s'", item, val);
+    }
+out:
+    free(copy);
+    return rc;
+}
+
+/* mkdir -p, the last component private to root. */
+static int make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    int rc = 0;
+
+    if (!p)
+        return -ENOMEM;
+    for (char *s = p + 1; *s && !rc; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            rc = -errno;
+        *s = '/';
+    }
+    if (!rc && mkdir(p, 0700) < 0 && errno != EEXIST)
+        rc = -errno;
+    free(p);
+    return rc;
+}
+
+/* Domain-0, rebuilt from the host at every open: its cpu time runs since
+ * the host "booted". */
+static int dom0_make(struct sim *sim)
+{
+    struct sim_dom *d = calloc(1, sizeof(*d));
+
+    if (!d)
+        return -ENOMEM;
+    d->sim = sim;
+    d->domid = 0;
+    d->name = strdup("Domain-0");
+    if (!d->name) {
+        free(d);
+        return -ENOMEM;
+    }
+    libxl_uuid_clear(&d->st.uuid);
+    d->st.reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+    d->st.target_memkb = d->st.max_memkb = sim->host.dom0_memkb;
+    d->st.vcpu_online = d->st.vcpu_max = sim->host.cpus;
+    d->st.cpu_stamp = sim->host.started;
+    d->st.ignore_shutdown = -1;
+    d->st.shutdown_delay_ms = -1;
+    dom_insert(sim, d);
+    return 0;
+}
+
+/* The host: from host.json if there is one, from the defaults if not,
+ * with what the options say on top (the options describe the hardware,
+ * so they win over what an older run recorded). */
+static int host_setup(struct sim *sim, const struct sim_options *o)
+{
+    struct sim_host *h = &sim->host;
+    bool found;
+    int rc = host_load(sim, &found);
+
+    if (rc)
+        return rc;
+    if (!found) {
+        h->total_memkb = DEF_MEMORY_MIB * 1024;
+        h->dom0_memkb = 0;
+        h->cpus = DEF_CPUS;
+        h->nodes = DEF_NODES;
+        h->next_domid = 1;
+        h->create_ms = DEF_CREATE_MS;
+        h->save_ms_per_gib = DEF_SAVE_MS_PER_GIB;
+        h->restore_ms_per_gib = DEF_RESTORE_MS_PER_GIB;
+        h->destroy_ms = DEF_DESTROY_MS;
+        h->shutdown_delay_ms = DEF_SHUTDOWN_DELAY_MS;
+        h->started = wall_ms();
+    }
+    if (o->memory_mib) {
+        h->total_memkb = o->memory_mib * 1024;
+        if (!o->dom0_mib)
+            h->dom0_memkb = 0;
+    }
+    if (o->dom0_mib)
+        h->dom0_memkb = o->dom0_mib * 1024;
+    if (!h->dom0_memkb)
+        h->dom0_memkb = h->total_memkb / 4 < DEF_DOM0_MIB * 1024
+                            ? h->total_memkb / 4 : DEF_DOM0_MIB * 1024;
+    if (o->cpus)
+        h->cpus = o->cpus;
+    if (o->nodes)
+        h->nodes = o->nodes;
+    if (h->dom0_memkb >= h->total_memkb || h->nodes > h->cpus) {
+        sim_error("Domain-0's memory must be less than the host's, and "
+                  "there cannot be more nodes than cpus");
+        return -EINVAL;
+    }
+    return host_persist(sim);
+}
+
+static void sim_free(struct sim *sim)
+{
+    if (!sim)
+        return;
+    xld_loop_cancel(sim->note_timer);
+    note_free_list(sim->notes);
+    for (uint32_t i = 0; i < sim->hi; i++)
+        dom_free(sim->doms[i]);
+    if (sim->lock_fd >= 0)
+        close(sim->lock_fd);
+    if (sim->dirfd >= 0)
+        close(sim->dirfd);
+    free(sim->dir);
+    free(sim);
+}
+
+static int sim_open(struct xld_backend *be, struct xld_loop *loop,
+                    const char *options, xld_backend_event_fn *events,
+                    void *opaque)
+{
+    struct sim_options o = { 0 };
+    struct sim *sim = calloc(1, sizeof(*sim));
+    int rc;
+
+    if (!sim) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    sim->lock_fd = sim->dirfd = -1;
+    sim->loop = loop;
+    sim->events = events;
+    sim->events_opaque = opaque;
+    rc = parse_options(options, &o);
+    if (rc)
+        goto out;
+    sim->sync = o.sync != 0;
+    sim->dir = o.dir ? o.dir : strdup(DEF_DIR);
+    o.dir = NULL;
+    if (!sim->dir) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = make_dirs(sim->dir);
+    if (!rc) {
+        sim->dirfd = open(sim->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        rc = sim->dirfd < 0 ? -errno : 0;
+    }
+    if (rc) {
+        sim_error("%s: %s", sim->dir, strerror(-rc));
+        goto out;
+    }
+    /* One simulated hypervisor, one xld: a second one on the same
+     * directory would fork its history. */
+    sim->lock_fd = openat(sim->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+                          0600);
+    if (sim->lock_fd < 0 || flock(sim->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        sim_error("%s: %s", sim->dir,
+                  rc == -EBUSY ? "in use by another xld" : strerror(-rc));
+        goto out;
+    }
+    rc = host_setup(sim, &o);
+    if (!rc)
+        rc = dom0_make(sim);
+    if (!rc)
+        rc = doms_load(sim);
+    if (!rc)
+        rc = doms_settle(sim);
+    if (rc) {
+        /* -EINVAL comes with its own message, naming what is wrong. */
+        if (rc != -EINVAL)
+            sim_error("%s: cannot load the state: %s", sim->dir,
+                      strerror(-rc));
+        goto out;
+    }
+    be->priv = sim;
+    sim = NULL;
+out:
+    free(o.dir);
+    sim_free(sim);
+    return rc;
+}
+
+static void sim_close(struct xld_backend *be)
+{
+    sim_free(be->priv);
+    be->priv = NULL;
+}
+
+/* ---- queries ------------------------------------------------------- */
+
+static int sim_host_info(struct xld_backend *be, struct xld_host_info *out)
+{
+    struct sim *sim = be->priv;
+
+    memset(out, 0, sizeof(*out));
+    snprintf(out->xen_version, sizeof(out->xen_version), "4.17");
+    snprintf(out->hypervisor, sizeof(out->hypervisor), "sim");
+    out->nr_cpus = sim->host.cpus;
+    out->nr_nodes = sim->host.nodes;
+    out->total_memkb = sim->host.total_memkb;
+    out->free_memkb = free_memkb(sim);
+    return 0;
+}
+
+static int dom_info(const struct sim_dom *d, int64_t now,
+                    struct xld_dominfo *out)
+{
+    xld_dominfo_init(out);
+    out->name = strdup(d->name);
+    if (!out->name)
+        return -ENOMEM;
+    out->domid = d->domid;
+    out->uuid = d->st.uuid;
+    out->dying = d->st.op == SIM_OP_DESTROY;
+    out->shutdown = d->st.shutdown && !out->dying;
+    out->shutdown_reason = out->shutdown ? d->st.reason
+                                         : LIBXL_SHUTDOWN_REASON_UNKNOWN;
+    /* A domain being built or restored is paused, as in Xen. */
+    out->paused = !out->dying && !out->shutdown
+                  && (d->st.paused || d->st.op == SIM_OP_CREATE
+                      || d->st.op == SIM_OP_RESTORE);
+    out->running = !out->dying && !out->shutdown && !out->paused;
+    out->blocked = false;
+    out->current_memkb = d->st.target_memkb;
+    out->max_memkb = d->st.max_memkb;
+    out->vcpu_online = d->st.vcpu_online;
+    out->vcpu_max = d->st.vcpu_max;
+    out->cpu_time_ns = dom_cpu_ns(d, now);
+    return 0;
+}
+
+static int sim_info(struct xld_backend *be, uint32_t domid,
+                    struct xld_dominfo *out)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+
+    if (!d) {
+        xld_dominfo_init(out);
+        return -ENOENT;
+    }
+    return dom_info(d, wall_ms(), out);
+}
+
+static int sim_list(struct xld_backend *be, struct xld_dominfo **out,
+                    int *n)
+{
+    struct sim *sim = be->priv;
+    struct xld_dominfo *v = NULL;
+    int64_t now = wall_ms();
+    int count = 0, got = 0, rc = 0;
+
+    for (uint32_t i = 0; i < sim->hi; i++)
+        count += sim->doms[i] != NULL;
+    v = calloc((size_t)count, sizeof(*v));
+    if (!v) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* By domid, as xl list shows them. */
+    for (uint32_t i = 0; i < sim->hi && !rc; i++) {
+        if (!sim->doms[i])
+            continue;
+        rc = dom_info(sim->doms[i], now, &v[got]);
+        got++;
+    }
+out:
+    if (rc) {
+        for (int i = 0; i < got; i++)
+            xld_dominfo_dispose(&v[i]);
+        free(v);
+        v = NULL;
+        got = 0;
+    }
+    *out = v;
+    *n = got;
+    return rc;
+}
+
+/* ---- create, restore ----------------------------------------------- */
+
+/* What a libxl_domain_config asks of the hypervisor, with libxl's
+ * defaults for what it leaves out. */
+struct dc_params {
+    uint64_t target_memkb;
+    uint64_t max_memkb;
+    int vcpu_online;
+    int vcpu_max;
+};
+
+static int dc_read(const libxl_domain_config *dc, struct dc_params *p)
+{
+    const libxl_domain_build_info *b = &dc->b_info;
+    int online;
+
+    if (!name_ok(dc->c_info.name))
+        return -EINVAL;
+    p->max_memkb = b->max_memkb;
+    p->target_memkb = b->target_memkb;
+    if (p->max_memkb == LIBXL_MEMKB_DEFAULT
+        && p->target_memkb == LIBXL_MEMKB_DEFAULT)
+        p->max_memkb = p->target_memkb = DEF_GUEST_MEMKB;
+    else if (p->max_memkb == LIBXL_MEMKB_DEFAULT)
+        p->max_memkb = p->target_memkb;
+    else if (p->target_memkb == LIBXL_MEMKB_DEFAULT)
+        p->target_memkb = p->max_memkb;
+    /* The maximum is at least the target: a guest can always have what
+     * it was started with. */
+    if (p->target_memkb > p->max_memkb)
+        p->max_memkb = p->target_memkb;
+    if (p->target_memkb == 0)
+        return -EINVAL;
+    p->vcpu_max = b->max_vcpus > 0 ? b->max_vcpus : 1;
+    online = b->avail_vcpus.size ? libxl_bitmap_count_set(&b->avail_vcpus)
+                                 : p->vcpu_max;
+    if (online < 1)
+        online = 1;
+    p->vcpu_online = online < p->vcpu_max ? online : p->vcpu_max;
+    return 0;
+}
+
+static int domid_alloc(struct sim *sim, uint32_t *out)
+{
+    uint32_t id = sim->host.next_domid;
+
+    /* Like Xen: onwards from the last one given, not reusing a domid
+     * until the numbers wrap. */
+    for (uint32_t i = 1; i < SIM_DOMID_LIMIT; i++, id++) {
+        if (id < 1 || id >= SIM_DOMID_LIMIT)
+            id = 1;
+        if (!sim->doms[id]) {
+            *out = id;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+/* Take the fail-next bit of an operation, if set: it is for this one. */
+static bool take_fail(struct sim *sim, unsigned bit)
+{
+    if (!(sim->host.fail_next & bit))
+        return false;
+    sim->host.fail_next &= ~bit;
+    return true;
+}
+
+/* create and restore: the domain exists at once, paused, and the op
+ * builds it (create) or fills it from the image (restore). */
+static int start_domain(struct sim *sim, libxl_domain_config *dc,
+                        enum sim_op_kind kind, int fd, bool paused,
+                        uint32_t *domid, xld_backend_progress_fn *progress,
+                        xld_backend_done_fn *done, void *opaque)
+{
+    struct sim_host old_host = sim->host;
+    struct sim_dom *d = NULL;
+    struct sim_op *op = NULL;
+    struct dc_params p;
+    bool host_written = false, inserted = false;
+    uint32_t id;
+    int rc;
+
+    rc = dc_read(dc, &p);
+    if (rc)
+        goto out;
+    if (kind == SIM_OP_RESTORE && fd < 0) {
+        rc = -EBADF;
+        goto out;
+    }
+    /* libxl refuses a second domain of the same name. */
+    if (dom_by_name(sim, dc->c_info.name)) {
+        rc = -EEXIST;
+        goto out;
+    }
+    if (p.max_memkb > free_memkb(sim)) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = domid_alloc(sim, &id);
+    if (rc)
+        goto out;
+    d = calloc(1, sizeof(*d));
+    if (!d || !(d->name = strdup(dc->c_info.name))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    d->sim = sim;
+    d->domid = id;
+    /* libxl makes up a uuid for a config without one, and writes it back
+     * into the config, which is what xld will keep. */
+    if (libxl_uuid_is_nil(&dc->c_info.uuid))
+        libxl_uuid_generate(&dc->c_info.uuid);
+    d->st.uuid = dc->c_info.uuid;
+    d->st.reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+    d->st.op = kind;
+    d->st.op_paused = paused;
+    d->st.target_memkb = p.target_memkb;
+    d->st.max_memkb = p.max_memkb;
+    d->st.vcpu_online = p.vcpu_online;
+    d->st.vcpu_max = p.vcpu_max;
+    d->st.cpu_stamp = wall_ms();
+    d->st.ignore_shutdown = -1;
+    d->st.shutdown_delay_ms = -1;
+    op = op_new(sim, d, kind, false, progress, done, opaque);
+    if (!op) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    op->fd = fd;
+    if (kind == SIM_OP_RESTORE) {
+        op->stream = calloc(1, sizeof(*op->stream));
+        if (!op->stream) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        op->stream->fnv = FNV_OFFSET;
+        op->mem_bytes = p.target_memkb * 1024;
+        op->duration = (uint64_t)sim->host.restore_ms_per_gib
+                       * p.target_memkb / KIB_PER_GIB;
+    }
+    op->fail = take_fail(sim, kind == SIM_OP_CREATE ? FAIL_CREATE
+                                                     : FAIL_RESTORE);
+    sim->host.next_domid = id + 1 < SIM_DOMID_LIMIT ? id + 1 : 1;
+    rc = host_persist(sim);
+    if (rc)
+        goto out;
+    host_written = true;
+    /* Userdata of an earlier domain of this domid must not become this
+     * one's. */
+    dom_unpersist(sim, id);
+    d->op = op;
+    op = NULL;
+    dom_insert(sim, d);
+    inserted = true;
+    rc = dom_persist(sim, d);
+    if (rc)
+        goto out;
+    rc = op_arm(d->op, kind == SIM_OP_CREATE ? (uint64_t)sim->host.create_ms
+                                             : 0);
+    if (rc)
+        goto out;
+    *domid = id;
+    d = NULL;
+out:
+    if (rc && inserted)
+        dom_remove(sim, d);
+    else if (rc)
+        dom_free(d);
+    op_free(op);
+    if (rc && !host_written) {
+        sim->host = old_host;
+    } else if (rc) {
+        /* The domid stays used, as in Xen after a failed create, but a
+         * failure injection is not used up by an op that never ran. */
+        sim->host.fail_next = old_host.fail_next;
+        host_persist(sim);
+    }
+    return rc;
+}
+
+static int sim_create(struct xld_backend *be, libxl_domain_config *dc,
+                      bool paused, uint32_t *domid,
+                      xld_backend_done_fn *done, void *opaque)
+{
+    return start_domain(be->priv, dc, SIM_OP_CREATE, -1, paused, domid,
+                        NULL, done, opaque);
+}
+
+static int sim_restore(struct xld_backend *be, libxl_domain_config *dc,
+                       int fd, bool paused, uint32_t *domid,
+                       xld_backend_progress_fn *progress,
+                       xld_backend_done_fn *done, void *opaque)
+{
+    return start_domain(be->priv, dc, SIM_OP_RESTORE, fd, paused, domid,
+                        progress, done, opaque);
+}
+
+/* ---- save, destroy ------------------------------------------------- */
+
+/* The domain an op may change: -ENOENT, -EPERM for Domain-0, -EBUSY
+ * while another operation runs. */
+static int dom_for_op(struct sim *sim, uint32_t domid, struct sim_dom **out)
+{
+    struct sim_dom *d = dom_get(sim, domid);
+
+    *out = d;
+    if (!d)
+        return -ENOENT;
+    if (domid == 0)
+        return -EPERM;
+    if (d->op || d->st.op != SIM_OP_NONE)
+        return -EBUSY;
+    return 0;
+}
+
+static int sim_save(struct xld_backend *be, uint32_t domid, int fd,
+                    bool checkpoint, xld_backend_progress_fn *progress,
+                    xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    unsigned old_fail = sim->host.fail_next;
+    struct sim_op *op = NULL;
+    struct sim_dom *d;
+    int rc = dom_for_op(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    /* A guest that is shut down has nothing left to suspend. */
+    if (d->st.shutdown) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (fd < 0) {
+        rc = -EBADF;
+        goto out;
+    }
+    op = op_new(sim, d, SIM_OP_SAVE, !checkpoint, progress, done, opaque);
+    if (!op || !(op->stream = stream_for_save(d, fd))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    op->fd = fd;
+    op->checkpoint = checkpoint;
+    op->mem_bytes = d->st.target_memkb * 1024;
+    op->duration = (uint64_t)sim->host.save_ms_per_gib * d->st.target_memkb
+                   / KIB_PER_GIB;
+    op->fail = take_fail(sim, FAIL_SAVE);
+    if (op->fail) {
+        rc = host_persist(sim);
+        if (rc)
+            goto out;
+    }
+    rc = op_arm(op, 0);
+    if (rc)
+        goto out;
+    d->st.op = SIM_OP_SAVE;
+    d->op = op;
+    op = NULL;
+    /* The guest is not changed by the save's start; a record that cannot
+     * say "saving" only means a reload would not have to resume it. */
+    dom_persist(sim, d);
+    dom_arm_answer(sim, d);
+out:
+    if (rc && sim->host.fail_next != old_fail) {
+        sim->host.fail_next = old_fail;
+        host_persist(sim);
+    }
+    op_free(op);
+    return rc;
+}
+
+static int sim_destroy(struct xld_backend *be, uint32_t domid,
+                       xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    unsigned old_fail = sim->host.fail_next;
+    struct sim_dom_state old;
+    struct sim_op *op = NULL;
+    struct sim_dom *d;
+    int rc = dom_for_op(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    old = d->st;
+    op = op_new(sim, d, SIM_OP_DESTROY, true, NULL, done, opaque);
+    if (!op) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    op->fail = take_fail(sim, FAIL_DESTROY);
+    if (op->fail) {
+        /* A destroy that will fail leaves the domain as it is. */
+        rc = host_persist(sim);
+    } else {
+        dom_fold(d, wall_ms());
+        d->st.op = SIM_OP_DESTROY;
+        rc = dom_persist(sim, d);
+    }
+    if (!rc)
+        rc = op_arm(op, (uint64_t)sim->host.destroy_ms);
+    if (rc) {
+        d->st = old;
+        dom_persist(sim, d);
+        goto out;
+    }
+    d->op = op;
+    op = NULL;
+    dom_arm_answer(sim, d);
+out:
+    if (rc && sim->host.fail_next != old_fail) {
+        sim->host.fail_next = old_fail;
+        host_persist(sim);
+    }
+    op_free(op);
+    return rc;
+}
+
+/* ---- immediate changes --------------------------------------------- */
+
+/* A domain an immediate op may change: also not while it is shut down
+ * (only destroy is left for it then). */
+static int dom_for_change(struct sim *sim, uint32_t domid,
+                          struct sim_dom **out)
+{
+    int rc = dom_for_op(sim, domid, out);
+
+    if (!rc && (*out)->st.shutdown)
+        rc = -EINVAL;
+    return rc;
+}
+
+/* Record a change made to d, or undo it if it cannot be recorded. */
+static int dom_commit(struct sim *sim, struct sim_dom *d,
+                      const struct sim_dom_state *old)
+{
+    int rc = dom_persist(sim, d);
+
+    if (rc)
+        d->st = *old;
+    dom_arm_answer(sim, d);
+    return rc;
+}
+
+static int request(struct xld_backend *be, uint32_t domid,
+                   enum sim_request req)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    old = d->st;
+    /* A second request before the answer changes what the guest will do,
+     * not when: it is already on its way down. */
+    if (d->st.request == SIM_REQ_NONE)
+        d->st.request_deadline = wall_ms() + dom_delay(d);
+    d->st.request = req;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_shutdown(struct xld_backend *be, uint32_t domid)
+{
+    return request(be, domid, SIM_REQ_POWEROFF);
+}
+
+static int sim_reboot(struct xld_backend *be, uint32_t domid)
+{
+    return request(be, domid, SIM_REQ_REBOOT);
+}
+
+static int set_paused(struct xld_backend *be, uint32_t domid, bool paused)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc || d->st.paused == paused)
+        return rc;
+    old = d->st;
+    dom_fold(d, wall_ms());
+    d->st.paused = paused;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_pause(struct xld_backend *be, uint32_t domid)
+{
+    return set_paused(be, domid, true);
+}
+
+static int sim_unpause(struct xld_backend *be, uint32_t domid)
+{
+    return set_paused(be, domid, false);
+}
+
+static int sim_set_memory_target(struct xld_backend *be, uint32_t domid,
+                                 uint64_t memkb)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    if (memkb == 0 || memkb > d->st.max_memkb)
+        return -EINVAL;
+    if (memkb > d->st.target_memkb
+        && memkb - d->st.target_memkb > free_memkb(sim))
+        return -ENOMEM;
+    old = d->st;
+    d->st.target_memkb = memkb;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_set_memory_max(struct xld_backend *be, uint32_t domid,
+                              uint64_t memkb)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    /* As libxl: the maximum cannot go below what the guest has now. */
+    if (memkb < d->st.target_memkb)
+        return -EINVAL;
+    if (memkb > sim->host.total_memkb)
+        return -ENOMEM;
+    old = d->st;
+    d->st.max_memkb = memkb;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_set_vcpus(struct xld_backend *be, uint32_t domid, int count)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    if (count < 1 || count > d->st.vcpu_max)
+        return -EINVAL;
+    old = d->st;
+    dom_fold(d, wall_ms());
+    d->st.vcpu_online = count;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_rename(struct xld_backend *be, uint32_t domid,
+                      const char *name)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid), *other;
+    char *old_name, *new_name = NULL;
+    int rc = 0;
+
+    if (!d) {
+        rc = -ENOENT;
+        goto out;
+    }
+    if (domid == 0) {
+        rc = -EPERM;
+        goto out;
+    }
+    if (d->st.op == SIM_OP_DESTROY) {
+        rc = -EBUSY;
+        goto out;
+    }
+    if (!name_ok(name)) {
+        rc = -EINVAL;
+        goto out;
+    }
+    other = dom_by_name(sim, name);
+    if (other == d)
+        goto out;
+    if (other) {
+        rc = -EEXIST;
+        goto out;
+    }
+    new_name = strdup(name);
+    if (!new_name) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    old_name = d->name;
+    d->name = new_name;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        d->name = old_name;
+        goto out;
+    }
+    new_name = old_name;
+out:
+    free(new_name);
+    return rc;
+}
+
+/* ---- userdata ------------------------------------------------------ */
+
+static int sim_userdata_store(struct xld_backend *be, uint32_t domid,
+                              const char *data, size_t len)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    char file[64], *copy = NULL;
+    int rc;
+
+    if (!d) {
+        rc = -ENOENT;
+        goto out;
+    }
+    if (domid == 0) {
+        rc = -EPERM;
+        goto out;
+    }
+    if (!data && len) {
+        rc = -EINVAL;
+        goto out;
+    }
+    /* One byte more, so that retrieve can hand out a C string too. */
+    copy = malloc(len + 1);
+    if (!copy) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    dom_file(file, sizeof(file), domid, "userdata");
+    rc = write_atomic(sim, file, copy, len);
+    if (rc)
+        goto out;
+    free(d->userdata);
+    d->userdata = copy;
+    d->userdata_len = len;
+    d->has_userdata = true;
+    copy = NULL;
+out:
+    free(copy);
+    return rc;
+}
+
+static int sim_userdata_retrieve(struct xld_backend *be, uint32_t domid,
+                                 char **data, size_t *len)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+
+    *data = NULL;
+    *len = 0;
+    if (!d || !d->has_userdata)
+        return -ENOENT;
+    *data = malloc(d->userdata_len + 1);
+    if (!*data)
+        return -ENOMEM;
+    if (d->userdata_len)
+        memcpy(*data, d->userdata, d->userdata_len);
+    (*data)[d->userdata_len] = '\0';
+    *len = d->userdata_len;
+    return 0;
+}
+
+/* ---- fault injection ----------------------------------------------- */
+
+static const struct {
+    const char *what;
+    libxl_shutdown_reason reason;
+} guest_actions[] = {
+    { "crash", LIBXL_SHUTDOWN_REASON_CRASH },
+    { "poweroff", LIBXL_SHUTDOWN_REASON_POWEROFF },
+    { "reboot", LIBXL_SHUTDOWN_REASON_REBOOT },
+    { "watchdog", LIBXL_SHUTDOWN_REASON_WATCHDOG },
+    { "soft-reset", LIBXL_SHUTDOWN_REASON_SOFT_RESET },
+};
+
+/* The guest does it now. */
+static int inject_action(struct sim *sim, libxl_shutdown_reason reason,
+                         uint32_t domid)
+{
+    struct sim_note *note;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    /* Domain-0 going down would take the host with it: not simulated. */
+    if (rc == -EPERM)
+        return -EINVAL;
+    if (rc)
+        return rc;
+    note = calloc(1, sizeof(*note));
+    if (!note)
+        return -ENOMEM;
+    return dom_shut(sim, d, reason, wall_ms(), true, note);
+}
+
+/* A host setting: the value, undone if it cannot be recorded. */
+static int inject_host(struct sim *sim, int64_t *field, int64_t value,
+                       uint32_t domid)
+{
+    int64_t old = *field;
+    int rc;
+
+    if (domid != 0)
+        return -EINVAL;
+    if (value < 0 || value > TIMING_MAX)
+        return -EINVAL;
+    *field = value;
+    rc = host_persist(sim);
+    if (rc)
+        *field = old;
+    return rc;
+}
+
+/* ignore-shutdown and shutdown-delay-ms: for one guest, or (domid 0) the
+ * default of every guest that has not been given its own. */
+static int inject_guest_setting(struct sim *sim, bool ignore, uint32_t domid,
+                                int64_t value)
+{
+    struct sim_dom_state old;
+    struct sim_dom *d = dom_get(sim, domid);
+    int rc;
+
+    if (ignore ? (value != 0 && value != 1) : (value < 0 || value > TIMING_MAX))
+        return -EINVAL;
+    if (!d)
+        return -ENOENT;
+    if (domid == 0) {
+        struct sim_host old_host = sim->host;
+
+        if (ignore)
+            sim->host.ignore_shutdown = value != 0;
+        else
+            sim->host.shutdown_delay_ms = value;
+        rc = host_persist(sim);
+        if (rc) {
+            sim->host = old_host;
+            return rc;
+        }
+        for (uint32_t i = 1; i < sim->hi; i++)
+            if (sim->doms[i])
+                dom_arm_answer(sim, sim->doms[i]);
+        return 0;
+    }
+    old = d->st;
+    if (ignore)
+        d->st.ignore_shutdown = (int)value;
+    else
+        d->st.shutdown_delay_ms = value;
+    return dom_commit(sim, d, &old);
+}
+
+static int sim_inject(struct xld_backend *be, const char *what,
+                      uint32_t domid, int64_t value)
+{
+    struct sim *sim = be->priv;
+    struct sim_host *h = &sim->host;
+
+    if (!what)
+        return -EINVAL;
+    for (size_t i = 0; i < sizeof(guest_actions) / sizeof(guest_actions[0]);
+         i++)
+        if (!strcmp(what, guest_actions[i].what))
+            return inject_action(sim, guest_actions[i].reason, domid);
+    if (!strcmp(what, "ignore-shutdown"))
+        return inject_guest_setting(sim, true, domid, value);
+    if (!strcmp(what, "shutdown-delay-ms"))
+        return inject_guest_setting(sim, false, domid, value);
+    if (!strcmp(what, "fail-next")) {
+        unsigned old = h->fail_next;
+        int rc;
+
+        if (domid != 0 || value < 0 || value > 15)
+            return -EINVAL;
+        h->fail_next = (unsigned)value;
+        rc = host_persist(sim);
+        if (rc)
+            h->fail_next = old;
+        return rc;
+    }
+    if (!strcmp(what, "create-ms"))
+        return inject_host(sim, &h->create_ms, value, domid);
+    if (!strcmp(what, "save-ms-per-gib"))
+        return inject_host(sim, &h->save_ms_per_gib, value, domid);
+    if (!strcmp(what, "restore-ms-per-gib"))
+        return inject_host(sim, &h->restore_ms_per_gib, value, domid);
+    if (!strcmp(what, "destroy-ms"))
+        return inject_host(sim, &h->destroy_ms, value, domid);
+    return -EINVAL;
+}
+
+const struct xld_backend_ops xld_backend_sim_ops = {
+    .name = "sim",
+    .open = sim_open,
+    .close = sim_close,
+    .host_info = sim_host_info,
+    .list = sim_list,
+    .info = sim_info,
+    .create = sim_create,
+    .restore = sim_restore,
+    .save = sim_save,
+    .destroy = sim_destroy,
+    .shutdown = sim_shutdown,
+    .reboot = sim_reboot,
+    .pause = sim_pause,
+    .unpause = sim_unpause,
+    .set_memory_target = sim_set_memory_target,
+    .set_memory_max = sim_set_memory_max,
+    .set_vcpus = sim_set_vcpus,
+    .rename = sim_rename,
+    .userdata_store = sim_userdata_store,
+    .userdata_retrieve = sim_userdata_retrieve,
+    .inject = sim_inject,
+};

@@ -1,0 +1,2276 @@
+/*
+ * domain.c - the domain table, the per-domain operation queues, and
+ * what xld does when a guest shuts down (see domain.h).
+ *
+ * An operation is a struct xld_dm_op in its domain's queue.  The first
+ * one runs; when it ends (at once for the quick ones, from the
+ * backend's completion callback for the long ones) the next one starts.
+ * A guest event does not act by itself: it queues an ACTION operation,
+ * and the action is decided when the queue reaches it, from the state
+ * the domain is in then (the way xenopsd does it), so that an event and
+ * an admin's command never race on one domain.
+ *
+ * Every change that matters after a crash (an operation starts or ends,
+ * the name or memory changes) is written to the domain's record first
+ * (state.h), and the config also goes to the backend's userdata, so
+ * that a restarted xld finds every managed domain again.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxl_utils.h>
+
+#include "domain.h"
+#include "log.h"
+#include "loop.h"
+#include "xlcfg.h"
+#include "xlconv.h"
+
+/* How often the table is compared with the backend's list, to notice
+ * domains made or destroyed behind xld's back (with plain xl). */
+#define REFRESH_MS 5000
+
+/* Stages of the operations that take several backend calls. */
+enum op_stage {
+    STAGE_START,
+    STAGE_DESTROYING,      /* ACTION, SHUTDOWN --force: the old domain */
+    STAGE_CREATING,        /* ACTION, RECREATE: the new domain */
+};
+
+struct xld_dm_op {
+    TAILQ_ENTRY(xld_dm_op) link;
+    struct xld_dm *dm;
+    struct xld_domain *dom;
+    enum xld_dm_optype type;
+    enum op_stage stage;
+    /* Copies of the request's parameters. */
+    bool wait, force, paused, checkpoint;
+    uint64_t memkb;
+    int count;
+    char *name;
+    char *path;
+    libxl_shutdown_reason reason;       /* ACTION */
+    bool restart;                       /* ACTION: destroy, then create */
+    xld_dm_done_fn *done;
+    xld_dm_progress_fn *progress;
+    void *opaque;
+    int fd;                             /* save, restore: the image */
+    char *tmppath;                      /* save: PATH.tmp */
+    struct xlcfg *cfg;                  /* create: for its warnings */
+};
+
+struct xld_dm {
+    struct xld_loop *loop;
+    struct xld_backend *be;
+    struct xld_state *st;
+    struct xld_dm_hooks hooks;
+    void *opaque;
+    struct xld_domain_list domains;
+    unsigned nrunning;
+    bool stopping;
+    bool idle_told;
+    struct xld_timer *refresh;
+    struct xld_dm_report *reports;
+    size_t nreports;
+};
+
+static void dm_kick(struct xld_domain *dom);
+static void op_start(struct xld_dm_op *op);
+static void check_idle(struct xld_dm *dm);
+static void domain_gone(struct xld_domain *dom);
+
+void xld_dm_request_init(struct xld_dm_request *rq)
+{
+    memset(rq, 0, sizeof(*rq));
+}
+
+void xld_dm_request_dispose(struct xld_dm_request *rq)
+{
+    memset(rq, 0, sizeof(*rq));
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void uuid_str(const libxl_uuid *u, char *buf)
+{
+    snprintf(buf, LIBXL_UUID_FMTLEN + 1, LIBXL_UUID_FMT,
+             LIBXL_UUID_BYTES(*u));
+}
+
+static const char *const reason_names[] = {
+    [LIBXL_SHUTDOWN_REASON_POWEROFF] = "poweroff",
+    [LIBXL_SHUTDOWN_REASON_REBOOT] = "reboot",
+    [LIBXL_SHUTDOWN_REASON_SUSPEND] = "suspend",
+    [LIBXL_SHUTDOWN_REASON_CRASH] = "crash",
+    [LIBXL_SHUTDOWN_REASON_WATCHDOG] = "watchdog",
+    [LIBXL_SHUTDOWN_REASON_SOFT_RESET] = "soft-reset",
+};
+
+const char *xld_dm_shutdown_reason_name(libxl_shutdown_reason r)
+{
+    if ((int)r >= 0 && (size_t)r < sizeof(reason_names) / sizeof(*reason_names)
+        && reason_names[r])
+        return reason_names[r];
+    return "unknown";
+}
+
+static const char *action_name(libxl_action_on_shutdown a)
+{
+    static const char *const names[] = {
+        [LIBXL_ACTION_ON_SHUTDOWN_DESTROY] = "destroy",
+        [LIBXL_ACTION_ON_SHUTDOWN_RESTART] = "restart",
+        [LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME] = "rename-restart",
+        [LIBXL_ACTION_ON_SHUTDOWN_PRESERVE] = "preserve",
+        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY] = "coredump-destroy",
+        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART] = "coredump-restart",
+        [LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET] = "soft-reset",
+    };
+
+    if ((int)a >= 0 && (size_t)a < sizeof(names) / sizeof(*names)
+        && names[a])
+        return names[a];
+    return "unknown";
+}
+
+const char *xld_dm_state_name(const struct xld_domain *dom)
+{
+    const struct xld_dominfo *i = &dom->info;
+
+    if (dom->state == XLD_DS_CREATING)
+        return "creating";
+    if (dom->state == XLD_DS_RESTARTING)
+        return "restarting";
+    if (dom->state == XLD_DS_GONE)
+        return "dying";
+    if (!dom->have_info)
+        return "running";
+    if (i->dying)
+        return "dying";
+    if (i->shutdown)
+        return i->shutdown_reason == LIBXL_SHUTDOWN_REASON_CRASH
+               ? "crashed" : "shutdown";
+    if (i->paused)
+        return "paused";
+    if (i->blocked)
+        return "blocked";
+    return "running";
+}
+
+static const char *op_name(enum xld_dm_optype t)
+{
+    static const char *const names[] = {
+        [XLD_OP_CREATE] = "create",
+        [XLD_OP_RESTORE] = "restore",
+        [XLD_OP_SHUTDOWN] = "shutdown",
+        [XLD_OP_REBOOT] = "reboot",
+        [XLD_OP_DESTROY] = "destroy",
+        [XLD_OP_PAUSE] = "pause",
+        [XLD_OP_UNPAUSE] = "unpause",
+        [XLD_OP_SAVE] = "save",
+        [XLD_OP_MEM_SET] = "mem-set",
+        [XLD_OP_MEM_MAX] = "mem-max",
+        [XLD_OP_VCPU_SET] = "vcpu-set",
+        [XLD_OP_RENAME] = "rename",
+        [XLD_OP_ACTION] = "restart",
+        [XLD_OP_RECREATE] = "restart",
+    };
+
+    return names[t];
+}
+
+static void emit(struct xld_domain *dom, const char *state,
+                 const char *reason, const char *detail)
+{
+    struct xld_dm *dm = dom->dm;
+    struct xld_dm_event ev;
+    char uuid[LIBXL_UUID_FMTLEN + 1];
+
+    uuid_str(&dom->uuid, uuid);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = "DOMAIN_STATE";
+    ev.dom = dom;
+    ev.domid = dom->domid;
+    ev.name = dom->name;
+    ev.uuid = uuid;
+    ev.state = state;
+    ev.reason = reason;
+    ev.detail = detail;
+    if (dm->hooks.event)
+        dm->hooks.event(dm->opaque, &ev);
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static struct xld_domain *domain_new(struct xld_dm *dm)
+{
+    struct xld_domain *dom = calloc(1, sizeof(*dom));
+
+    if (!dom)
+        return NULL;
+    dom->dm = dm;
+    dom->domid = XLD_NO_DOMID;
+    xld_dominfo_init(&dom->info);
+    xld_record_init(&dom->rec);
+    libxl_domain_config_init(&dom->dc);
+    TAILQ_INIT(&dom->queue);
+    TAILQ_INIT(&dom->waiters);
+    dom->started = time(NULL);
+    return dom;
+}
+
+static void op_free(struct xld_dm_op *op)
+{
+    if (op->fd >= 0)
+        close(op->fd);
+    if (op->tmppath) {
+        /* A save that did not finish leaves no image behind. */
+        unlink(op->tmppath);
+        free(op->tmppath);
+    }
+    if (op->cfg) {
+        xlcfg_dispose(op->cfg);
+        free(op->cfg);
+    }
+    free(op->name);
+    free(op->path);
+    free(op);
+}
+
+/* End an operation: tell who asked, free it, and let the queue go on. */
+static void op_finish_full(struct xld_dm_op *op, const struct xld_dm_result
+                           *res)
+{
+    struct xld_dm *dm = op->dm;
+    struct xld_domain *dom = op->dom;
+
+    if (dom && dom->running == op) {
+        dom->running = NULL;
+        dm->nrunning--;
+    }
+    if (op->done)
+        op->done(op->opaque, res);
+    op_free(op);
+    /* The next operation starts, or a domain that went away leaves the
+     * table (dm_kick does both); when dm_kick is the caller, it goes on
+     * by itself. */
+    if (dom && !dom->running && !dom->kicking)
+        dm_kick(dom);
+    check_idle(dm);
+}
+
+static void check_idle(struct xld_dm *dm)
+{
+    if (dm->stopping && dm->nrunning == 0 && !dm->idle_told) {
+        dm->idle_told = true;
+        if (dm->hooks.idle)
+            dm->hooks.idle(dm->opaque);
+    }
+}
+
+static void op_ok(struct xld_dm_op *op)
+{
+    struct xld_dm_result res;
+
+    memset(&res, 0, sizeof(res));
+    op_finish_full(op, &res);
+}
+
+static void op_finish(struct xld_dm_op *op, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void op_finish(struct xld_dm_op *op, int rc, const char *fmt, ...)
+{
+    struct xld_dm_result res;
+    char msg[512];
+
+    memset(&res, 0, sizeof(res));
+    res.rc = rc;
+    if (rc && fmt) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        res.msg = msg;
+        if (op->dom)
+            xld_info("%s %s: %s", op_name(op->type), op->dom->name, msg);
+    } else if (rc) {
+        res.msg = strerror(-rc);
+    }
+    op_finish_full(op, &res);
+}
+
+static void domain_free(struct xld_domain *dom)
+{
+    struct xld_dm_op *op;
+
+    /* Only at exit can operations be left: they end unanswered (their
+     * clients are gone by then). */
+    while ((op = TAILQ_FIRST(&dom->queue))) {
+        TAILQ_REMOVE(&dom->queue, op, link);
+        op->dom = NULL;
+        op_finish(op, -ECANCELED, "xld stopped");
+    }
+    while ((op = TAILQ_FIRST(&dom->waiters))) {
+        TAILQ_REMOVE(&dom->waiters, op, link);
+        op->dom = NULL;
+        op_finish(op, -ECANCELED, "xld stopped");
+    }
+    if (dom->running) {
+        op = dom->running;
+        dom->running = NULL;
+        dom->dm->nrunning--;
+        op->dom = NULL;
+        op_finish(op, -ECANCELED, "xld stopped");
+    }
+    free(dom->name);
+    xld_dominfo_dispose(&dom->info);
+    xld_record_dispose(&dom->rec);
+    libxl_domain_config_dispose(&dom->dc);
+    free(dom);
+}
+
+static void domain_remove(struct xld_domain *dom)
+{
+    TAILQ_REMOVE(&dom->dm->domains, dom, link);
+    domain_free(dom);
+}
+
+static int domain_set_name(struct xld_domain *dom, const char *name)
+{
+    char *copy = strdup(name);
+
+    if (!copy)
+        return ENOMEM;
+    free(dom->name);
+    dom->name = copy;
+    if (dom->managed) {
+        if (xld_record_set(&dom->rec.name, name))
+            return ENOMEM;
+        if (dom->have_dc) {
+            char *c = strdup(name);
+
+            if (!c)
+                return ENOMEM;
+            free(dom->dc.c_info.name);
+            dom->dc.c_info.name = c;
+        }
+    }
+    return 0;
+}
+
+/* The record and the userdata say what the domain is now. */
+static void domain_save(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+
+    if (!dom->managed || dom->state == XLD_DS_GONE)
+        return;
+    xld_state_write(dm->st, &dom->rec);
+}
+
+static void domain_store_userdata(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+    char *doc = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!dom->managed || dom->domid == XLD_NO_DOMID)
+        return;
+    rc = xld_record_to_json(&dom->rec, false, &doc, &len);
+    if (!rc)
+        rc = -dm->be->ops->userdata_store(dm->be, dom->domid, doc, len);
+    if (rc)
+        xld_warn("%s: storing its config with the domain: %s", dom->name,
+                 strerror(rc));
+    free(doc);
+}
+
+/* libxl's JSON of the config, kept in the record for `config` and for
+ * the header of save images. */
+static void domain_update_json(struct xld_domain *dom)
+{
+    char *json;
+
+    if (!dom->have_dc)
+        return;
+    json = xlconv_json(&dom->dc);
+    if (!json)
+        return;
+    free(dom->rec.json);
+    dom->rec.json = json;
+}
+
+static void domain_refresh_info(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+    struct xld_dominfo di;
+
+    if (dom->domid == XLD_NO_DOMID)
+        return;
+    xld_dominfo_init(&di);
+    if (dm->be->ops->info(dm->be, dom->domid, &di) == 0) {
+        xld_dominfo_dispose(&dom->info);
+        dom->info = di;
+        dom->have_info = true;
+        return;
+    }
+    xld_dominfo_dispose(&di);
+}
+
+static void dm_host(struct xld_dm *dm, struct xlconv_host *host)
+{
+    struct xld_host_info hi;
+    int major, minor;
+
+    xlconv_host_init(host);
+    memset(&hi, 0, sizeof(hi));
+    if (dm->be->ops->host_info(dm->be, &hi))
+        return;
+    if (hi.nr_cpus > 0)
+        host->max_cpus = hi.nr_cpus;
+    if (hi.nr_nodes > 0)
+        host->nr_nodes = hi.nr_nodes;
+    if (hi.total_memkb)
+        host->total_mem_kb = hi.total_memkb;
+    if (sscanf(hi.xen_version, "%d.%d", &major, &minor) == 2) {
+        host->xen_major = major;
+        host->xen_minor = minor;
+    }
+}
+
+/*
+ * Parse and convert a config as `xl create` does.  cfg must be freshly
+ * initialised; its diagnostics say what is wrong.  Returns 0, EINVAL
+ * (the config has errors) or ENOMEM.
+ */
+static int build_config(struct xld_dm *dm, const char *filename,
+                        const char *text, char *const *overrides,
+                        size_t noverrides, struct xlcfg *cfg,
+                        libxl_domain_config *dc)
+{
+    struct xlconv_host host;
+    int rc;
+
+    dm_host(dm, &host);
+    rc = xlcfg_parse_buffer_extra(cfg, filename ? filename : "<config>",
+                                  text, strlen(text), overrides,
+                                  noverrides);
+    if (rc)
+        goto out;
+    if (!xlcfg_ok(cfg)) {
+        rc = EINVAL;
+        goto out;
+    }
+    rc = xlconv_convert(cfg, &host, dc);
+    if (!rc && !xlcfg_ok(cfg))
+        rc = EINVAL;
+
+out:
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
+/* What the record says beyond the config: who the domain is now, and
+ * what the admin changed at run time. */
+static void apply_record(libxl_domain_config *dc, const struct xld_record *r)
+{
+    dc->c_info.uuid = r->uuid;
+    if (r->name) {
+        char *c = strdup(r->name);
+
+        if (c) {
+            free(dc->c_info.name);
+            dc->c_info.name = c;
+        }
+    }
+    if (r->target_memkb)
+        dc->b_info.target_memkb = r->target_memkb;
+    if (r->max_memkb)
+        dc->b_info.max_memkb = r->max_memkb;
+    if (r->vcpus > 0 && dc->b_info.avail_vcpus.size) {
+        for (int i = 0; i < (int)dc->b_info.avail_vcpus.size * 8; i++) {
+            if (i < r->vcpus)
+                libxl_bitmap_set(&dc->b_info.avail_vcpus, i);
+            else
+                libxl_bitmap_reset(&dc->b_info.avail_vcpus, i);
+        }
+    }
+}
+
+/* Build a managed domain's libxl config from its record. */
+static int domain_load_config(struct xld_domain *dom)
+{
+    struct xlcfg cfg;
+    int rc;
+
+    xlcfg_init(&cfg);
+    libxl_domain_config_dispose(&dom->dc);
+    libxl_domain_config_init(&dom->dc);
+    dom->have_dc = false;
+    rc = build_config(dom->dm, dom->rec.filename, dom->rec.config,
+                      dom->rec.overrides, dom->rec.noverrides, &cfg,
+                      &dom->dc);
+    if (rc == EINVAL && cfg.ndiags)
+        xld_err("%s: its config no longer converts: %s:%d: %s", dom->name,
+                cfg.diags[0].loc.file ? cfg.diags[0].loc.file : "config",
+                cfg.diags[0].loc.line, cfg.diags[0].msg);
+    if (!rc) {
+        apply_record(&dom->dc, &dom->rec);
+        dom->have_dc = true;
+        domain_update_json(dom);
+    }
+    xlcfg_dispose(&cfg);
+    return rc;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static void refresh_tick(void *opaque)
+{
+    struct xld_dm *dm = opaque;
+
+    dm->refresh = NULL;
+    xld_dm_refresh(dm);
+    if (!dm->stopping)
+        xld_loop_timer(dm->loop, REFRESH_MS, refresh_tick, dm, &dm->refresh);
+}
+
+int xld_dm_new(struct xld_dm **out, struct xld_loop *loop,
+               struct xld_backend *be, struct xld_state *st,
+               const struct xld_dm_hooks *hooks, void *opaque)
+{
+    struct xld_dm *dm = calloc(1, sizeof(*dm));
+
+    *out = NULL;
+    if (!dm)
+        return ENOMEM;
+    dm->loop = loop;
+    dm->be = be;
+    dm->st = st;
+    dm->hooks = *hooks;
+    dm->opaque = opaque;
+    TAILQ_INIT(&dm->domains);
+    *out = dm;
+    return 0;
+}
+
+void xld_dm_free(struct xld_dm *dm)
+{
+    struct xld_domain *dom;
+
+    if (!dm)
+        return;
+    xld_loop_cancel(dm->refresh);
+    while ((dom = TAILQ_FIRST(&dm->domains)))
+        domain_remove(dom);
+    for (size_t i = 0; i < dm->nreports; i++) {
+        free(dm->reports[i].name);
+        free(dm->reports[i].operation);
+        free(dm->reports[i].outcome);
+    }
+    free(dm->reports);
+    free(dm);
+}
+
+const struct xld_domain_list *xld_dm_domains(const struct xld_dm *dm)
+{
+    return &dm->domains;
+}
+
+size_t xld_dm_count(const struct xld_dm *dm, size_t *managed)
+{
+    const struct xld_domain *dom;
+    size_t n = 0, m = 0;
+
+    TAILQ_FOREACH(dom, &dm->domains, link) {
+        if (dom->state == XLD_DS_GONE)
+            continue;
+        n++;
+        m += dom->managed;
+    }
+    if (managed)
+        *managed = m;
+    return n;
+}
+
+const struct xld_dm_report *xld_dm_reports(const struct xld_dm *dm,
+                                           size_t *n)
+{
+    *n = dm->nreports;
+    return dm->reports;
+}
+
+struct xld_backend *xld_dm_backend(const struct xld_dm *dm)
+{
+    return dm->be;
+}
+
+unsigned xld_dm_running(const struct xld_dm *dm)
+{
+    return dm->nrunning;
+}
+
+struct xld_domain *xld_dm_by_domid(struct xld_dm *dm, uint32_t domid)
+{
+    struct xld_domain *dom;
+
+    if (domid == XLD_NO_DOMID)
+        return NULL;
+    TAILQ_FOREACH(dom, &dm->domains, link)
+        if (dom->domid == domid && dom->state != XLD_DS_GONE)
+            return dom;
+    return NULL;
+}
+
+static struct xld_domain *by_name(struct xld_dm *dm, const char *name)
+{
+    struct xld_domain *dom;
+
+    TAILQ_FOREACH(dom, &dm->domains, link)
+        if (dom->state != XLD_DS_GONE && dom->name
+            && strcmp(dom->name, name) == 0)
+            return dom;
+    return NULL;
+}
+
+static struct xld_domain *by_uuid(struct xld_dm *dm, const libxl_uuid *u)
+{
+    struct xld_domain *dom;
+
+    TAILQ_FOREACH(dom, &dm->domains, link)
+        if (dom->state != XLD_DS_GONE && !libxl_uuid_compare(&dom->uuid, u))
+            return dom;
+    return NULL;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+struct xld_domain *xld_dm_lookup(struct xld_dm *dm, const char *spec)
+{
+    struct xld_domain *dom;
+    libxl_uuid u;
+
+    /* As xl's find_domain: digits are a domid, a UUID is a UUID, and
+     * anything else a name. */
+    if (all_digits(spec)) {
+        unsigned long n;
+
+        errno = 0;
+        n = strtoul(spec, NULL, 10);
+        if (errno || n >= XLD_DOMID_LIMIT)
+            return NULL;
+        return xld_dm_by_domid(dm, (uint32_t)n);
+    }
+    if (strlen(spec) == LIBXL_UUID_FMTLEN && !libxl_uuid_from_string(&u, spec)
+        && (dom = by_uuid(dm, &u)))
+        return dom;
+    return by_name(dm, spec);
+}
+
+static void add_report(struct xld_dm *dm, struct xld_domain *dom,
+                       const struct xld_record *r, const char *operation,
+                       const char *outcome)
+{
+    struct xld_dm_report *p = realloc(dm->reports,
+                                      (dm->nreports + 1) * sizeof(*p));
+    struct xld_dm_event ev;
+    char uuid[LIBXL_UUID_FMTLEN + 1];
+
+    if (p) {
+        dm->reports = p;
+        p += dm->nreports;
+        memset(p, 0, sizeof(*p));
+        uuid_str(&r->uuid, p->uuid);
+        p->name = strdup(r->name ? r->name : "");
+        p->operation = strdup(operation);
+        p->outcome = strdup(outcome);
+        if (p->name && p->operation && p->outcome) {
+            dm->nreports++;
+        } else {
+            free(p->name);
+            free(p->operation);
+            free(p->outcome);
+        }
+    }
+    xld_warn("%s: xld stopped during its %s: %s", r->name ? r->name : "?",
+             operation, outcome);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = "OPERATION_INTERRUPTED";
+    ev.dom = dom;
+    ev.domid = dom ? dom->domid : XLD_NO_DOMID;
+    ev.name = r->name;
+    uuid_str(&r->uuid, uuid);
+    ev.uuid = uuid;
+    ev.operation = operation;
+    ev.detail = outcome;
+    if (dm->hooks.event)
+        dm->hooks.event(dm->opaque, &ev);
+}
+
+/* A domain of the backend's list that the table does not have yet.
+ * With xld's userdata it is managed, with its config; rec, when given,
+ * is the record of the state directory that names it (moved into the
+ * domain). */
+static struct xld_domain *adopt(struct xld_dm *dm, struct xld_dominfo *di,
+                                struct xld_record *rec)
+{
+    struct xld_domain *dom = domain_new(dm);
+    struct xld_record ud;
+    char *data = NULL, err[200];
+    size_t len = 0;
+    bool have_ud = false, released = false;
+    int rc;
+
+    if (!dom)
+        return NULL;
+    xld_record_init(&ud);
+    dom->domid = di->domid;
+    dom->uuid = di->uuid;
+    dom->name = strdup(di->name ? di->name : "");
+    if (!dom->name) {
+        domain_free(dom);
+        dom = NULL;
+        goto out;
+    }
+    rc = dm->be->ops->userdata_retrieve(dm->be, di->domid, &data, &len);
+    if (rc == 0) {
+        rc = xld_record_from_json(&ud, data, len, err, sizeof(err));
+        if (rc == 0)
+            have_ud = true;
+        else if (rc == ENOENT)
+            released = true;
+        else
+            xld_warn("%s (domid %" PRIu32 "): its xld userdata is "
+                     "unreadable (%s): treating it as unmanaged",
+                     dom->name, di->domid, err);
+    } else if (rc != -ENOENT) {
+        xld_warn("%s (domid %" PRIu32 "): reading its userdata: %s",
+                 dom->name, di->domid, strerror(-rc));
+    }
+    if (rec && released) {
+        xld_state_remove(dm->st, &rec->uuid);
+    } else if (rec) {
+        /* The record is the newer of the two: it is written first. */
+        dom->rec = *rec;
+        xld_record_init(rec);
+        dom->managed = true;
+    } else if (have_ud) {
+        dom->rec = ud;
+        xld_record_init(&ud);
+        dom->managed = true;
+    }
+    if (dom->managed) {
+        dom->rec.domid = di->domid;
+        /* The hypervisor's name is the truth (someone may have used xl
+         * rename while xld was away). */
+        xld_record_set(&dom->rec.name, dom->name);
+        if (dom->rec.started)
+            dom->started = (time_t)dom->rec.started;
+        if (domain_load_config(dom)) {
+            xld_err("%s (domid %" PRIu32 "): its config cannot be built "
+                    "again; xld will not handle its shutdowns",
+                    dom->name, di->domid);
+            dom->managed = false;
+        } else if (!have_ud) {
+            domain_store_userdata(dom);
+        }
+    }
+    dom->info = *di;
+    xld_dominfo_init(di);
+    dom->have_info = true;
+    dom->state = XLD_DS_ACTIVE;
+    TAILQ_INSERT_TAIL(&dm->domains, dom, link);
+
+out:
+    free(data);
+    xld_record_dispose(&ud);
+    return dom;
+}
+
+/* Whether the running operation expects the domain to die, so that its
+ * death is part of it and not news. */
+static bool owns_death(const struct xld_dm_op *op)
+{
+    if (!op)
+        return false;
+    switch (op->type) {
+    case XLD_OP_DESTROY:
+    case XLD_OP_ACTION:
+    case XLD_OP_RECREATE:
+        return true;
+    case XLD_OP_SAVE:
+        return !op->checkpoint;
+    case XLD_OP_SHUTDOWN:
+        return op->stage == STAGE_DESTROYING;
+    default:
+        return false;
+    }
+}
+
+int xld_dm_refresh(struct xld_dm *dm)
+{
+    struct xld_dominfo *list = NULL;
+    struct xld_domain *dom, *next;
+    bool *seen = NULL;
+    size_t ndoms = 0, i;
+    int n = 0, rc;
+
+    rc = -dm->be->ops->list(dm->be, &list, &n);
+    if (rc) {
+        xld_warn("listing the domains: %s", strerror(rc));
+        return rc;
+    }
+    TAILQ_FOREACH(dom, &dm->domains, link)
+        ndoms++;
+    seen = calloc(ndoms + 1, sizeof(*seen));
+    if (!seen) {
+        rc = ENOMEM;
+        goto out;
+    }
+    for (int k = 0; k < n; k++) {
+        struct xld_dominfo *di = &list[k];
+        bool known = false;
+
+        i = 0;
+        TAILQ_FOREACH(dom, &dm->domains, link) {
+            if (dom->state != XLD_DS_GONE && dom->domid == di->domid) {
+                known = true;
+                if (i < ndoms)
+                    seen[i] = true;
+                if (di->name && dom->name && strcmp(di->name, dom->name)
+                    && dom->state == XLD_DS_ACTIVE) {
+                    xld_info("domain %" PRIu32 " was renamed from %s to %s "
+                             "outside xld", di->domid, dom->name, di->name);
+                    domain_set_name(dom, di->name);
+                    domain_save(dom);
+                }
+                xld_dominfo_dispose(&dom->info);
+                dom->info = *di;
+                xld_dominfo_init(di);
+                dom->have_info = true;
+                break;
+            }
+            /* A domain being made has its uuid before the backend tells
+             * its domid: it is not a stranger. */
+            if ((dom->state == XLD_DS_CREATING
+                 || dom->state == XLD_DS_RESTARTING)
+                && !libxl_uuid_compare(&dom->uuid, &di->uuid)) {
+                known = true;
+                if (i < ndoms)
+                    seen[i] = true;
+                break;
+            }
+            i++;
+        }
+        if (!known && !dm->stopping && (dom = adopt(dm, di, NULL))) {
+            xld_info("found %s (domid %" PRIu32 ", %s)", dom->name,
+                     dom->domid, dom->managed ? "managed" : "unmanaged");
+            emit(dom, "found", NULL, NULL);
+        }
+    }
+    /* Domains the backend no longer lists were destroyed behind xld's
+     * back (or their death event is on its way). */
+    i = 0;
+    for (dom = TAILQ_FIRST(&dm->domains); dom && i < ndoms; dom = next, i++) {
+        next = TAILQ_NEXT(dom, link);
+        if (seen[i] || dom->state != XLD_DS_ACTIVE
+            || dom->domid == XLD_NO_DOMID || dom->running)
+            continue;
+        xld_info("%s (domid %" PRIu32 ") is gone", dom->name, dom->domid);
+        domain_gone(dom);
+    }
+
+out:
+    free(seen);
+    for (int k = 0; k < n; k++)
+        xld_dominfo_dispose(&list[k]);
+    free(list);
+    return rc;
+}
+
+/* ---- events from the backend -------------------------------------------- */
+
+static struct xld_dm_op *op_new(struct xld_dm *dm, struct xld_domain *dom,
+                                enum xld_dm_optype type)
+{
+    struct xld_dm_op *op = calloc(1, sizeof(*op));
+
+    if (!op)
+        return NULL;
+    op->dm = dm;
+    op->dom = dom;
+    op->type = type;
+    op->fd = -1;
+    return op;
+}
+
+static void wake_waiters(struct xld_domain *dom, int rc)
+{
+    struct xld_dm_op *op;
+
+    while ((op = TAILQ_FIRST(&dom->waiters))) {
+        TAILQ_REMOVE(&dom->waiters, op, link);
+        op->dom = NULL;
+        if (rc)
+            op_finish(op, rc, "%s", strerror(-rc));
+        else
+            op_ok(op);
+    }
+}
+
+/* Queue what the guest's shutdown calls for; decided when it runs. */
+static void queue_action(struct xld_domain *dom, libxl_shutdown_reason reason)
+{
+    struct xld_dm_op *op;
+
+    if (dom->action_queued)
+        return;
+    op = op_new(dom->dm, dom, XLD_OP_ACTION);
+    if (!op) {
+        xld_err("%s: out of memory: its shutdown is not handled",
+                dom->name);
+        return;
+    }
+    op->reason = reason;
+    dom->action_queued = true;
+    TAILQ_INSERT_TAIL(&dom->queue, op, link);
+    dm_kick(dom);
+}
+
+/*
+ * The domain is no more: its record goes, whoever waited for it to go
+ * down is answered, and what was queued for it ends (a destroy or a
+ * shutdown got what it asked for).  It leaves the table when nothing
+ * runs on it.
+ */
+static void domain_gone(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+    struct xld_dm_op *op;
+
+    if (dom->state == XLD_DS_GONE)
+        return;
+    if (dom->managed)
+        xld_state_remove(dm->st, &dom->uuid);
+    if (dom->domid != XLD_NO_DOMID)
+        emit(dom, "destroyed", NULL, NULL);
+    dom->state = XLD_DS_GONE;
+    wake_waiters(dom, 0);
+    while ((op = TAILQ_FIRST(&dom->queue))) {
+        TAILQ_REMOVE(&dom->queue, op, link);
+        op->dom = NULL;
+        if (op->type == XLD_OP_DESTROY || op->type == XLD_OP_SHUTDOWN
+            || op->type == XLD_OP_ACTION)
+            op_ok(op);
+        else
+            op_finish(op, -ENOENT, "domain %s is gone", dom->name);
+    }
+    if (!dom->running && !dom->kicking)
+        domain_remove(dom);
+}
+
+void xld_dm_backend_event(void *opaque, const struct xld_backend_event *ev)
+{
+    struct xld_dm *dm = opaque;
+    struct xld_domain *dom = xld_dm_by_domid(dm, ev->domid);
+    const char *reason;
+
+    if (!dom) {
+        xld_debug("event for domain %" PRIu32 ", which xld does not know "
+                  "(yet)", ev->domid);
+        return;
+    }
+    switch (ev->type) {
+    case XLD_BE_DOMAIN_SHUTDOWN:
+        reason = xld_dm_shutdown_reason_name(ev->reason);
+        domain_refresh_info(dom);
+        xld_notice("%s (domid %" PRIu32 ") shut down: %s", dom->name,
+                   dom->domid, reason);
+        emit(dom, "shutdown", reason, NULL);
+        /* A suspend is the middle of a save, which goes on by itself. */
+        if (ev->reason == LIBXL_SHUTDOWN_REASON_SUSPEND)
+            break;
+        if (!dom->managed || dom->rec.held || !dom->have_dc) {
+            wake_waiters(dom, 0);
+            break;
+        }
+        /* A stopping xld leaves the guest as it is; the next one sees
+         * it shut down and applies the action then. */
+        if (dm->stopping)
+            break;
+        queue_action(dom, ev->reason);
+        break;
+    case XLD_BE_DOMAIN_DEATH:
+        if (owns_death(dom->running))
+            break;
+        xld_notice("%s (domid %" PRIu32 ") is gone", dom->name, dom->domid);
+        domain_gone(dom);
+        break;
+    }
+}
+
+/* ---- running the queues ------------------------------------------------- */
+
+static void dm_kick(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+    struct xld_dm_op *op;
+
+    if (dom->kicking)
+        return;
+    dom->kicking = true;
+    /* An operation that ends at once (the quick ones) lets the next one
+     * start in the same turn. */
+    while (!dom->running && !dm->stopping && dom->state != XLD_DS_GONE
+           && (op = TAILQ_FIRST(&dom->queue))) {
+        TAILQ_REMOVE(&dom->queue, op, link);
+        dom->running = op;
+        dm->nrunning++;
+        op_start(op);
+    }
+    dom->kicking = false;
+    if (dom->state == XLD_DS_GONE && !dom->running)
+        domain_remove(dom);
+}
+
+/* Record the operation before it starts: a crash from now on is seen at
+ * the next start. */
+static void begin_op(struct xld_domain *dom, const char *what,
+                     const char *path)
+{
+    if (!dom->managed)
+        return;
+    xld_record_set(&dom->rec.operation, what);
+    xld_record_set(&dom->rec.op_path, path);
+    domain_save(dom);
+}
+
+static void end_op(struct xld_domain *dom, bool ok)
+{
+    if (!dom->managed)
+        return;
+    xld_record_set(&dom->rec.operation, NULL);
+    xld_record_set(&dom->rec.op_path, NULL);
+    /* The admin has acted on the domain since the interrupted
+     * operation: the flag has done its job. */
+    if (ok)
+        xld_record_set(&dom->rec.interrupted, NULL);
+    domain_save(dom);
+}
+
+static int errno_rc(int rc)
+{
+    return rc < 0 ? rc : -rc;
+}
+
+/* -- create and restore -- */
+
+static void created(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+    struct xld_dm_result res;
+    bool restore = op->type == XLD_OP_RESTORE;
+
+    if (op->fd >= 0) {
+        close(op->fd);
+        op->fd = -1;
+    }
+    if (!rc && dom->state == XLD_DS_GONE)
+        rc = -ENOENT;
+    if (rc) {
+        xld_err("%s %s: %s", restore ? "restoring" : "creating", dom->name,
+                strerror(-rc));
+        if (dom->state != XLD_DS_GONE) {
+            xld_state_remove(dom->dm->st, &dom->uuid);
+            dom->managed = false;
+            dom->domid = XLD_NO_DOMID;
+            domain_gone(dom);
+        }
+        op_finish(op, rc, rc == -ENOMEM ? "the host does not have the "
+                  "memory for %s" : "%s", rc == -ENOMEM ? dom->name
+                  : strerror(-rc));
+        return;
+    }
+    dom->state = XLD_DS_ACTIVE;
+    dom->started = time(NULL);
+    dom->rec.started = dom->started;
+    dom->rec.domid = dom->domid;
+    end_op(dom, true);
+    domain_store_userdata(dom);
+    domain_refresh_info(dom);
+    xld_notice("%s %s (domid %" PRIu32 ")", restore ? "restored" : "created",
+               dom->name, dom->domid);
+    emit(dom, restore ? "restored" : "created", NULL, NULL);
+    memset(&res, 0, sizeof(res));
+    res.domid = dom->domid;
+    res.name = dom->name;
+    res.cfg = op->cfg;
+    op_finish_full(op, &res);
+}
+
+static void op_progress(void *opaque, uint64_t done, uint64_t total)
+{
+    struct xld_dm_op *op = opaque;
+
+    if (op->progress && op->dom)
+        op->progress(op->opaque, op_name(op->type), op->dom->name, done,
+                     total);
+}
+
+static void start_create(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    int rc;
+
+    if (op->type == XLD_OP_RESTORE) {
+        begin_op(dom, "restore", op->path);
+        rc = be->ops->restore(be, &dom->dc, op->fd, op->paused, &dom->domid,
+                              op_progress, created, op);
+    } else {
+        begin_op(dom, "create", NULL);
+        rc = be->ops->create(be, &dom->dc, op->paused, &dom->domid, created,
+                             op);
+    }
+    if (rc)
+        created(op, errno_rc(rc));
+}
+
+/* -- destroy -- */
+
+static void destroyed(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    if (rc && rc != -ENOENT) {
+        end_op(dom, false);
+        op_finish(op, rc, "%s", strerror(-rc));
+        return;
+    }
+    xld_notice("destroyed %s (domid %" PRIu32 ")", dom->name, dom->domid);
+    domain_gone(dom);
+    op_ok(op);
+}
+
+static void start_destroy(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    int rc;
+
+    op->stage = STAGE_DESTROYING;
+    begin_op(dom, "destroy", NULL);
+    rc = be->ops->destroy(be, dom->domid, destroyed, op);
+    if (rc)
+        destroyed(op, errno_rc(rc));
+}
+
+/* -- save -- */
+
+static void saved(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    if (!rc && fsync(op->fd) < 0)
+        rc = -errno;
+    if (close(op->fd) < 0 && !rc)
+        rc = -errno;
+    op->fd = -1;
+    /* Only a complete image gets the final name. */
+    if (!rc && rename(op->tmppath, op->path) < 0)
+        rc = -errno;
+    if (!rc) {
+        free(op->tmppath);
+        op->tmppath = NULL;
+        xld_state_sync_parent(op->path);
+    }
+    if (rc) {
+        end_op(dom, false);
+        op_finish(op, rc, "saving to %s: %s", op->path, strerror(-rc));
+        return;
+    }
+    xld_notice("saved %s (domid %" PRIu32 ") to %s", dom->name, dom->domid,
+               op->path);
+    emit(dom, "saved", NULL, op->path);
+    if (op->checkpoint) {
+        end_op(dom, true);
+        domain_refresh_info(dom);
+    } else {
+        /* The backend destroys a domain once it is saved. */
+        domain_gone(dom);
+    }
+    op_ok(op);
+}
+
+static void start_save(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    int rc;
+
+    if (!dom->managed || !dom->have_dc) {
+        op_finish(op, -EINVAL, "%s was not created by xld: its config is "
+                  "unknown, and a save image must carry it", dom->name);
+        return;
+    }
+    if (asprintf(&op->tmppath, "%s.tmp", op->path) < 0) {
+        op->tmppath = NULL;
+        op_finish(op, -ENOMEM, "out of memory");
+        return;
+    }
+    op->fd = open(op->tmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0600);
+    if (op->fd < 0) {
+        rc = -errno;
+        free(op->tmppath);
+        op->tmppath = NULL;
+        op_finish(op, rc, "%s.tmp: %s", op->path, strerror(-rc));
+        return;
+    }
+    begin_op(dom, "save", op->path);
+    domain_update_json(dom);
+    rc = xld_image_write_header(op->fd, dom->rec.json, &dom->rec);
+    if (rc) {
+        end_op(dom, false);
+        op_finish(op, -rc, "writing the header of %s: %s", op->path,
+                  strerror(rc));
+        return;
+    }
+    rc = be->ops->save(be, dom->domid, op->fd, op->checkpoint, op_progress,
+                       saved, op);
+    if (rc)
+        saved(op, errno_rc(rc));
+}
+
+/* -- shutdown actions -- */
+
+static bool restart_allowed(struct xld_domain *dom)
+{
+    uint64_t now = xld_loop_now(dom->dm->loop);
+    int recent = 0;
+
+    for (int i = 0; i < XLD_DM_RESTART_BURST; i++)
+        if (dom->restarts[i] && now - dom->restarts[i]
+            < XLD_DM_RESTART_WINDOW_MS)
+            recent++;
+    return recent < XLD_DM_RESTART_BURST;
+}
+
+static void note_restart(struct xld_domain *dom)
+{
+    memmove(dom->restarts + 1, dom->restarts,
+            (XLD_DM_RESTART_BURST - 1) * sizeof(dom->restarts[0]));
+    dom->restarts[0] = xld_loop_now(dom->dm->loop);
+}
+
+static void hold(struct xld_domain *dom, const char *why)
+{
+    xld_record_set(&dom->rec.held, why);
+    domain_save(dom);
+}
+
+static void recreated(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    if (!rc && dom->state == XLD_DS_GONE)
+        rc = -ENOENT;
+    if (rc) {
+        xld_err("restarting %s: creating it again failed: %s", dom->name,
+                strerror(-rc));
+        emit(dom, "restart-failed", NULL, strerror(-rc));
+        if (dom->state != XLD_DS_GONE) {
+            dom->domid = XLD_NO_DOMID;
+            domain_gone(dom);
+        }
+        wake_waiters(dom, 0);
+        op_finish(op, rc, "%s", strerror(-rc));
+        return;
+    }
+    dom->state = XLD_DS_ACTIVE;
+    dom->started = time(NULL);
+    dom->rec.started = dom->started;
+    dom->rec.domid = dom->domid;
+    end_op(dom, false);
+    domain_store_userdata(dom);
+    domain_refresh_info(dom);
+    xld_notice("restarted %s (domid %" PRIu32 ")", dom->name, dom->domid);
+    emit(dom, "restarted", NULL, NULL);
+    wake_waiters(dom, 0);
+    op_ok(op);
+}
+
+static void start_recreate(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    int rc;
+
+    op->stage = STAGE_CREATING;
+    dom->state = XLD_DS_RESTARTING;
+    dom->domid = XLD_NO_DOMID;
+    dom->have_info = false;
+    begin_op(dom, "restart", NULL);
+    rc = be->ops->create(be, &dom->dc, false, &dom->domid, recreated, op);
+    if (rc)
+        recreated(op, errno_rc(rc));
+}
+
+static void action_destroyed(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    if (rc && rc != -ENOENT) {
+        xld_err("%s: destroying it after its shutdown: %s", dom->name,
+                strerror(-rc));
+        end_op(dom, false);
+        wake_waiters(dom, 0);
+        op_finish(op, rc, "%s", strerror(-rc));
+        return;
+    }
+    if (!op->restart) {
+        /* The action was destroy. */
+        xld_notice("destroyed %s (domid %" PRIu32 ") after its shutdown",
+                   dom->name, dom->domid);
+        domain_gone(dom);
+        op_ok(op);
+        return;
+    }
+    emit(dom, "destroyed", NULL, NULL);
+    start_recreate(op);
+}
+
+/* rename-restart: the old domain stays, under a new name, and is no
+ * longer xld's; the new one takes the name (and a new uuid: the backend
+ * cannot give the old one another, and two domains must not share
+ * one). */
+static int preserve_renamed(struct xld_domain *dom)
+{
+    struct xld_dm *dm = dom->dm;
+    struct xld_backend *be = dm->be;
+    struct xld_domain *old;
+    char suffix[32], *newname = NULL;
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc;
+
+    if (!gmtime_r(&now, &tm)
+        || !strftime(suffix, sizeof(suffix), "-%Y%m%dT%H%MZ", &tm))
+        return EINVAL;
+    if (asprintf(&newname, "%s%s", dom->name, suffix) < 0)
+        return ENOMEM;
+    rc = -be->ops->rename(be, dom->domid, newname);
+    if (rc)
+        goto out;
+    be->ops->userdata_store(be, dom->domid, xld_state_released_doc,
+                            strlen(xld_state_released_doc));
+    old = domain_new(dm);
+    if (old) {
+        old->domid = dom->domid;
+        old->uuid = dom->uuid;
+        old->name = newname;
+        newname = NULL;
+        old->state = XLD_DS_ACTIVE;
+        old->started = dom->started;
+        TAILQ_INSERT_TAIL(&dm->domains, old, link);
+        domain_refresh_info(old);
+        emit(old, "preserved", NULL, "renamed by rename-restart");
+    }
+    /* The new incarnation: a new uuid, and a new record under it. */
+    xld_state_remove(dm->st, &dom->uuid);
+    libxl_uuid_generate(&dom->uuid);
+    dom->rec.uuid = dom->uuid;
+    dom->dc.c_info.uuid = dom->uuid;
+    dom->domid = XLD_NO_DOMID;
+    dom->state = XLD_DS_RESTARTING;
+    domain_update_json(dom);
+
+out:
+    free(newname);
+    return rc;
+}
+
+static void start_action(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    libxl_action_on_shutdown action;
+    libxl_shutdown_reason reason;
+    const char *rname;
+    int rc;
+
+    dom->action_queued = false;
+    domain_refresh_info(dom);
+    if (!dom->have_info || !dom->info.shutdown || dom->info.dying) {
+        op_ok(op);
+        return;
+    }
+    reason = dom->info.shutdown_reason;
+    rname = xld_dm_shutdown_reason_name(reason);
+    if (reason == LIBXL_SHUTDOWN_REASON_SUSPEND || !dom->managed
+        || !dom->have_dc || dom->rec.held) {
+        wake_waiters(dom, 0);
+        op_ok(op);
+        return;
+    }
+    switch (reason) {
+    case LIBXL_SHUTDOWN_REASON_POWEROFF:
+        action = dom->dc.on_poweroff;
+        break;
+    case LIBXL_SHUTDOWN_REASON_REBOOT:
+        action = dom->dc.on_reboot;
+        break;
+    case LIBXL_SHUTDOWN_REASON_CRASH:
+        action = dom->dc.on_crash;
+        break;
+    case LIBXL_SHUTDOWN_REASON_WATCHDOG:
+        action = dom->dc.on_watchdog;
+        break;
+    case LIBXL_SHUTDOWN_REASON_SOFT_RESET:
+        action = dom->dc.on_soft_reset;
+        break;
+    default:
+        /* As xl: an unknown reason destroys the domain. */
+        action = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+        break;
+    }
+    xld_notice("%s (domid %" PRIu32 ") shut down (%s): on_%s is %s",
+               dom->name, dom->domid, rname,
+               reason == LIBXL_SHUTDOWN_REASON_SOFT_RESET ? "soft_reset"
+               : rname, action_name(action));
+    if (action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
+        || action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
+        /* xl goes on when the dump fails, and so does xld. */
+        xld_warn("%s: the %s backend cannot dump a core; going on without "
+                 "one", dom->name, be->ops->name);
+        action = action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
+                 ? LIBXL_ACTION_ON_SHUTDOWN_DESTROY
+                 : LIBXL_ACTION_ON_SHUTDOWN_RESTART;
+    }
+    if (action == LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET) {
+        xld_warn("%s: the %s backend cannot soft-reset a domain; "
+                 "restarting it instead", dom->name, be->ops->name);
+        action = LIBXL_ACTION_ON_SHUTDOWN_RESTART;
+    }
+    switch (action) {
+    case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
+        hold(dom, "preserve");
+        emit(dom, "preserved", rname, NULL);
+        wake_waiters(dom, 0);
+        op_ok(op);
+        return;
+    case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
+    case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
+        if (!restart_allowed(dom)) {
+            xld_warn("%s restarted %d times in %d s: not restarting it "
+                     "again; it is kept as it is (destroy it, or fix it "
+                     "and create it again)", dom->name,
+                     XLD_DM_RESTART_BURST, XLD_DM_RESTART_WINDOW_MS / 1000);
+            hold(dom, "restart-limit");
+            emit(dom, "restart-limit", rname, NULL);
+            wake_waiters(dom, 0);
+            op_ok(op);
+            return;
+        }
+        note_restart(dom);
+        op->restart = true;
+        emit(dom, "restarting", rname, NULL);
+        if (action == LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME) {
+            rc = preserve_renamed(dom);
+            if (rc) {
+                xld_err("%s: renaming it for rename-restart: %s; it is "
+                        "kept as it is", dom->name, strerror(rc));
+                hold(dom, "preserve");
+                emit(dom, "preserved", rname, NULL);
+                wake_waiters(dom, 0);
+                op_ok(op);
+                return;
+            }
+            start_recreate(op);
+            return;
+        }
+        begin_op(dom, "restart", NULL);
+        break;
+    default:
+        begin_op(dom, "destroy", NULL);
+        break;
+    }
+    op->stage = STAGE_DESTROYING;
+    rc = be->ops->destroy(be, dom->domid, action_destroyed, op);
+    if (rc)
+        action_destroyed(op, errno_rc(rc));
+}
+
+/* -- the quick ones -- */
+
+static void shutdown_destroyed(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+
+    destroyed(op, rc);
+}
+
+static void start_shutdown(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    int rc;
+
+    domain_refresh_info(dom);
+    if (dom->have_info && dom->info.shutdown && op->wait) {
+        op_ok(op);
+        return;
+    }
+    rc = errno_rc(be->ops->shutdown(be, dom->domid));
+    if (rc && rc != -ENOENT && op->force) {
+        xld_notice("%s cannot be asked to shut down (%s): destroying it",
+                   dom->name, strerror(-rc));
+        op->stage = STAGE_DESTROYING;
+        begin_op(dom, "destroy", NULL);
+        rc = be->ops->destroy(be, dom->domid, shutdown_destroyed, op);
+        if (rc)
+            shutdown_destroyed(op, errno_rc(rc));
+        return;
+    }
+    if (rc) {
+        op_finish(op, rc, "asking %s to shut down: %s", dom->name,
+                  strerror(-rc));
+        return;
+    }
+    xld_info("asked %s (domid %" PRIu32 ") to shut down", dom->name,
+             dom->domid);
+    if (!op->wait) {
+        op_ok(op);
+        return;
+    }
+    /* Waiting for the guest does not hold the queue: a destroy may come
+     * after it, and is what an admin does to a guest that ignores the
+     * request. */
+    dom->running = NULL;
+    op->dm->nrunning--;
+    TAILQ_INSERT_TAIL(&dom->waiters, op, link);
+    check_idle(op->dm);
+}
+
+static bool valid_name(const char *name, char *why, size_t len)
+{
+    libxl_uuid u;
+
+    if (!*name) {
+        snprintf(why, len, "a domain name cannot be empty");
+        return false;
+    }
+    if (all_digits(name)) {
+        snprintf(why, len, "'%s' would read as a domid", name);
+        return false;
+    }
+    if (!libxl_uuid_from_string(&u, name)) {
+        snprintf(why, len, "'%s' would read as a UUID", name);
+        return false;
+    }
+    for (const char *p = name; *p; p++) {
+        if (*p == '/' || (unsigned char)*p < 0x20) {
+            snprintf(why, len, "a domain name cannot hold '/' or control "
+                     "characters");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void start_quick(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    const char *state = NULL;
+    char why[128], *old = NULL;
+    int rc = 0;
+
+    switch (op->type) {
+    case XLD_OP_REBOOT:
+        rc = be->ops->reboot(be, dom->domid);
+        if (!rc)
+            xld_info("asked %s (domid %" PRIu32 ") to reboot", dom->name,
+                     dom->domid);
+        break;
+    case XLD_OP_PAUSE:
+        rc = be->ops->pause(be, dom->domid);
+        state = "paused";
+        break;
+    case XLD_OP_UNPAUSE:
+        rc = be->ops->unpause(be, dom->domid);
+        state = "unpaused";
+        break;
+    case XLD_OP_MEM_SET:
+        rc = be->ops->set_memory_target(be, dom->domid, op->memkb);
+        if (!rc && dom->managed) {
+            dom->rec.target_memkb = op->memkb;
+            dom->dc.b_info.target_memkb = op->memkb;
+        }
+        break;
+    case XLD_OP_MEM_MAX:
+        rc = be->ops->set_memory_max(be, dom->domid, op->memkb);
+        if (!rc && dom->managed) {
+            dom->rec.max_memkb = op->memkb;
+            dom->dc.b_info.max_memkb = op->memkb;
+        }
+        break;
+    case XLD_OP_VCPU_SET:
+        rc = be->ops->set_vcpus(be, dom->domid, op->count);
+        if (!rc && dom->managed) {
+            dom->rec.vcpus = op->count;
+            apply_record(&dom->dc, &dom->rec);
+        }
+        break;
+    case XLD_OP_RENAME:
+        if (!valid_name(op->name, why, sizeof(why))) {
+            op_finish(op, -EINVAL, "%s", why);
+            return;
+        }
+        if (strcmp(op->name, dom->name) && by_name(op->dm, op->name)) {
+            op_finish(op, -EEXIST, "a domain named '%s' already exists",
+                      op->name);
+            return;
+        }
+        rc = be->ops->rename(be, dom->domid, op->name);
+        if (!rc) {
+            old = strdup(dom->name);
+            if (domain_set_name(dom, op->name))
+                rc = -ENOMEM;
+            state = "renamed";
+        }
+        break;
+    default:
+        rc = -EINVAL;
+        break;
+    }
+    rc = errno_rc(rc);
+    if (rc) {
+        op_finish(op, rc, "%s", strerror(-rc));
+        free(old);
+        return;
+    }
+    if (dom->managed && op->type != XLD_OP_REBOOT
+        && op->type != XLD_OP_PAUSE && op->type != XLD_OP_UNPAUSE) {
+        domain_update_json(dom);
+        end_op(dom, true);
+        domain_store_userdata(dom);
+    } else if (dom->managed && dom->rec.interrupted) {
+        end_op(dom, true);
+    }
+    domain_refresh_info(dom);
+    if (state)
+        emit(dom, state, NULL, old);
+    free(old);
+    op_ok(op);
+}
+
+static void op_start(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+
+    if (dom->domid == 0 && op->type != XLD_OP_MEM_SET
+        && op->type != XLD_OP_MEM_MAX && op->type != XLD_OP_VCPU_SET) {
+        op_finish(op, -EINVAL, "xld does not %s domain 0",
+                  op_name(op->type));
+        return;
+    }
+    if (dom->domid == XLD_NO_DOMID && op->type != XLD_OP_CREATE
+        && op->type != XLD_OP_RESTORE && op->type != XLD_OP_RECREATE) {
+        op_finish(op, -ENOENT, "%s has no domain in the hypervisor",
+                  dom->name);
+        return;
+    }
+    switch (op->type) {
+    case XLD_OP_CREATE:
+    case XLD_OP_RESTORE:
+        start_create(op);
+        break;
+    case XLD_OP_DESTROY:
+        start_destroy(op);
+        break;
+    case XLD_OP_SAVE:
+        start_save(op);
+        break;
+    case XLD_OP_SHUTDOWN:
+        start_shutdown(op);
+        break;
+    case XLD_OP_ACTION:
+        start_action(op);
+        break;
+    case XLD_OP_RECREATE:
+        start_recreate(op);
+        break;
+    default:
+        start_quick(op);
+        break;
+    }
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static void refuse(xld_dm_done_fn *done, void *opaque, int rc,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void refuse(xld_dm_done_fn *done, void *opaque, int rc,
+                   const char *fmt, ...)
+{
+    struct xld_dm_result res;
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    memset(&res, 0, sizeof(res));
+    res.rc = rc;
+    res.msg = msg;
+    done(opaque, &res);
+}
+
+static bool absolute(const char *path)
+{
+    return path && path[0] == '/';
+}
+
+/* Check that a new domain's name and uuid are free; 0 or -EEXIST, with
+ * the reason in why. */
+static int check_free(struct xld_dm *dm, const char *name,
+                      const libxl_uuid *uuid, char *why, size_t len)
+{
+    char u[LIBXL_UUID_FMTLEN + 1];
+
+    /* The backend's list is the truth: a domain made with plain xl a
+     * moment ago counts too. */
+    xld_dm_refresh(dm);
+    if (by_name(dm, name)) {
+        snprintf(why, len, "a domain named '%s' already exists", name);
+        return -EEXIST;
+    }
+    if (by_uuid(dm, uuid)) {
+        uuid_str(uuid, u);
+        snprintf(why, len, "a domain with uuid %s already exists", u);
+        return -EEXIST;
+    }
+    return 0;
+}
+
+/* Make a new managed domain from a record, a built config and its op. */
+static void add_new_domain(struct xld_dm *dm, struct xld_record *rec,
+                           libxl_domain_config *dc, struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+
+    dom->managed = true;
+    dom->state = XLD_DS_CREATING;
+    dom->rec = *rec;
+    xld_record_init(rec);
+    dom->dc = *dc;
+    libxl_domain_config_init(dc);
+    dom->have_dc = true;
+    dom->uuid = dom->rec.uuid;
+    apply_record(&dom->dc, &dom->rec);
+    domain_update_json(dom);
+    TAILQ_INSERT_TAIL(&dm->domains, dom, link);
+    TAILQ_INSERT_TAIL(&dom->queue, op, link);
+    dm_kick(dom);
+}
+
+static void submit_create(struct xld_dm *dm, const struct xld_dm_request *rq,
+                          xld_dm_done_fn *done, void *opaque)
+{
+    struct xlcfg *cfg = calloc(1, sizeof(*cfg));
+    struct xld_record rec;
+    struct xld_dm_op *op = NULL;
+    struct xld_dm_result res;
+    libxl_domain_config dc;
+    char why[256];
+    int rc;
+
+    xld_record_init(&rec);
+    libxl_domain_config_init(&dc);
+    if (!cfg) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    xlcfg_init(cfg);
+    rc = build_config(dm, rq->filename, rq->config, rq->overrides,
+                      rq->noverrides, cfg, &dc);
+    if (rc == EINVAL) {
+        memset(&res, 0, sizeof(res));
+        res.rc = -EINVAL;
+        res.msg = "the config has errors";
+        res.cfg = cfg;
+        res.config_error = true;
+        done(opaque, &res);
+        goto out;
+    }
+    if (rc) {
+        refuse(done, opaque, -rc, "%s", strerror(rc));
+        goto out;
+    }
+    if (!valid_name(dc.c_info.name, why, sizeof(why))) {
+        refuse(done, opaque, -EINVAL, "%s", why);
+        goto out;
+    }
+    rc = check_free(dm, dc.c_info.name, &dc.c_info.uuid, why, sizeof(why));
+    if (rc) {
+        refuse(done, opaque, rc, "%s", why);
+        goto out;
+    }
+    rec.uuid = dc.c_info.uuid;
+    rec.created = rec.started = time(NULL);
+    if (xld_record_set(&rec.name, dc.c_info.name)
+        || xld_record_set(&rec.filename, rq->filename)
+        || xld_record_set(&rec.config, rq->config)) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    if (rq->noverrides) {
+        rec.overrides = calloc(rq->noverrides, sizeof(char *));
+        if (!rec.overrides) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < rq->noverrides; i++) {
+            if (!(rec.overrides[i] = strdup(rq->overrides[i]))) {
+                refuse(done, opaque, -ENOMEM, "out of memory");
+                goto out;
+            }
+            rec.noverrides++;
+        }
+    }
+    op = op_new(dm, NULL, XLD_OP_CREATE);
+    if (!op || !(op->dom = domain_new(dm))
+        || !(op->dom->name = strdup(dc.c_info.name))) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    op->paused = rq->paused;
+    op->done = done;
+    op->opaque = opaque;
+    op->cfg = cfg;
+    cfg = NULL;
+    add_new_domain(dm, &rec, &dc, op);
+    op = NULL;
+
+out:
+    if (op) {
+        if (op->dom)
+            domain_free(op->dom);
+        op->dom = NULL;
+        op->done = NULL;
+        op_free(op);
+    }
+    if (cfg) {
+        xlcfg_dispose(cfg);
+        free(cfg);
+    }
+    libxl_domain_config_dispose(&dc);
+    xld_record_dispose(&rec);
+}
+
+static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
+                           xld_dm_done_fn *done, xld_dm_progress_fn *progress,
+                           void *opaque)
+{
+    struct xld_image_info ii;
+    struct xld_dm_op *op = NULL;
+    struct xlcfg cfg;
+    libxl_domain_config dc;
+    char err[256];
+    int fd = -1, rc;
+
+    xld_image_info_init(&ii);
+    xlcfg_init(&cfg);
+    libxl_domain_config_init(&dc);
+    if (!absolute(rq->path)) {
+        refuse(done, opaque, -EINVAL, "the image path must be absolute");
+        goto out;
+    }
+    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = errno;
+        refuse(done, opaque, rc == ENOENT ? -EINVAL : -rc, "%s: %s",
+               rq->path, strerror(rc));
+        goto out;
+    }
+    rc = xld_image_read_header(fd, &ii, err, sizeof(err));
+    if (rc) {
+        refuse(done, opaque, -rc, "%s: %s", rq->path,
+               rc == EINVAL ? err : strerror(rc));
+        goto out;
+    }
+    if (!ii.has_rec) {
+        refuse(done, opaque, -EINVAL, "%s: the image was not written by "
+               "xld (it has no xld config); restoring xl's own images "
+               "needs the libxl backend", rq->path);
+        goto out;
+    }
+    rc = build_config(dm, ii.rec.filename, ii.rec.config, ii.rec.overrides,
+                      ii.rec.noverrides, &cfg, &dc);
+    if (rc) {
+        refuse(done, opaque, rc == EINVAL ? -EINVAL : -rc, "%s: the config "
+               "in the image does not convert: %s", rq->path,
+               rc == EINVAL && cfg.ndiags ? cfg.diags[0].msg
+               : strerror(rc));
+        goto out;
+    }
+    apply_record(&dc, &ii.rec);
+    rc = check_free(dm, ii.rec.name ? ii.rec.name : dc.c_info.name,
+                    &ii.rec.uuid, err, sizeof(err));
+    if (rc) {
+        refuse(done, opaque, rc, "%s", err);
+        goto out;
+    }
+    /* The image's record, less what belonged to the saved domain's life
+     * in xld. */
+    ii.rec.domid = XLD_NO_DOMID;
+    ii.rec.started = time(NULL);
+    xld_record_set(&ii.rec.operation, NULL);
+    xld_record_set(&ii.rec.op_path, NULL);
+    xld_record_set(&ii.rec.interrupted, NULL);
+    xld_record_set(&ii.rec.held, NULL);
+    if (!ii.rec.name && xld_record_set(&ii.rec.name, dc.c_info.name)) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    op = op_new(dm, NULL, XLD_OP_RESTORE);
+    if (!op || !(op->dom = domain_new(dm))
+        || !(op->dom->name = strdup(ii.rec.name))
+        || !(op->path = strdup(rq->path))) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    op->paused = rq->paused;
+    op->done = done;
+    op->progress = progress;
+    op->opaque = opaque;
+    op->fd = fd;
+    fd = -1;
+    add_new_domain(dm, &ii.rec, &dc, op);
+    op = NULL;
+
+out:
+    if (op) {
+        if (op->dom)
+            domain_free(op->dom);
+        op->dom = NULL;
+        op->done = NULL;
+        op_free(op);
+    }
+    if (fd >= 0)
+        close(fd);
+    libxl_domain_config_dispose(&dc);
+    xlcfg_dispose(&cfg);
+    xld_image_info_dispose(&ii);
+}
+
+/* Whether a new operation makes sense behind what the domain already
+ * has queued; 0, or -EBUSY with the reason. */
+static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
+                      char *why, size_t len)
+{
+    struct xld_dm_op *op = dom->running;
+    bool destroying = op && (op->type == XLD_OP_DESTROY
+                             || (op->type == XLD_OP_SHUTDOWN
+                                 && op->stage == STAGE_DESTROYING));
+    bool saving = op && op->type == XLD_OP_SAVE;
+
+    TAILQ_FOREACH(op, &dom->queue, link) {
+        destroying |= op->type == XLD_OP_DESTROY;
+        saving |= op->type == XLD_OP_SAVE;
+    }
+    if (dom->state == XLD_DS_CREATING && type != XLD_OP_DESTROY) {
+        snprintf(why, len, "%s is being created", dom->name);
+        return -EBUSY;
+    }
+    if (destroying && type != XLD_OP_DESTROY) {
+        snprintf(why, len, "%s is being destroyed", dom->name);
+        return -EBUSY;
+    }
+    if (saving && type != XLD_OP_DESTROY) {
+        snprintf(why, len, "%s is being saved", dom->name);
+        return -EBUSY;
+    }
+    return 0;
+}
+
+void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
+                   const struct xld_dm_request *rq, xld_dm_done_fn *done,
+                   xld_dm_progress_fn *progress, void *opaque)
+{
+    struct xld_dm_op *op;
+    char why[256];
+    int rc;
+
+    if (dm->stopping) {
+        refuse(done, opaque, -ECANCELED, "xld is stopping");
+        return;
+    }
+    if (rq->type == XLD_OP_CREATE) {
+        submit_create(dm, rq, done, opaque);
+        return;
+    }
+    if (rq->type == XLD_OP_RESTORE) {
+        submit_restore(dm, rq, done, progress, opaque);
+        return;
+    }
+    if (!dom || dom->state == XLD_DS_GONE) {
+        refuse(done, opaque, -ENOENT, "no such domain");
+        return;
+    }
+    if (rq->type == XLD_OP_SAVE && !absolute(rq->path)) {
+        refuse(done, opaque, -EINVAL, "the image path must be absolute");
+        return;
+    }
+    if (rq->type == XLD_OP_VCPU_SET && rq->count < 1) {
+        refuse(done, opaque, -EINVAL, "a domain needs at least one vcpu");
+        return;
+    }
+    rc = check_busy(dom, rq->type, why, sizeof(why));
+    if (rc) {
+        refuse(done, opaque, rc, "%s", why);
+        return;
+    }
+    op = op_new(dm, dom, rq->type);
+    if (!op || (rq->name && !(op->name = strdup(rq->name)))
+        || (rq->path && !(op->path = strdup(rq->path)))) {
+        if (op)
+            op_free(op);
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        return;
+    }
+    op->wait = rq->wait;
+    op->force = rq->force;
+    op->checkpoint = rq->checkpoint;
+    op->memkb = rq->memkb;
+    op->count = rq->count;
+    op->done = done;
+    op->progress = progress;
+    op->opaque = opaque;
+    TAILQ_INSERT_TAIL(&dom->queue, op, link);
+    dm_kick(dom);
+}
+
+void xld_dm_stop(struct xld_dm *dm)
+{
+    struct xld_domain *dom, *next;
+    struct xld_dm_op *op;
+
+    dm->stopping = true;
+    xld_loop_cancel(dm->refresh);
+    dm->refresh = NULL;
+    for (dom = TAILQ_FIRST(&dm->domains); dom; dom = next) {
+        next = TAILQ_NEXT(dom, link);
+        while ((op = TAILQ_FIRST(&dom->queue))) {
+            TAILQ_REMOVE(&dom->queue, op, link);
+            if (op->type == XLD_OP_ACTION)
+                dom->action_queued = false;
+            op->dom = NULL;
+            op_finish(op, -ECANCELED, "xld is stopping");
+        }
+    }
+    check_idle(dm);
+}
+
+/* ---- recovery at start -------------------------------------------------- */
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* A record names a domain that still exists, and an operation was in
+ * progress on it when xld stopped. */
+static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
+{
+    struct xld_record *r = &dom->rec;
+    char *op = r->operation, *tmp = NULL;
+    const char *outcome;
+
+    if (same(op, "destroy")) {
+        outcome = "the domain is still there: destroying it again";
+    } else if (same(op, "save")) {
+        outcome = "the domain is still there; the unfinished image was "
+                  "removed";
+        if (r->op_path && asprintf(&tmp, "%s.tmp", r->op_path) >= 0) {
+            unlink(tmp);
+            free(tmp);
+        }
+    } else if (same(op, "restart")) {
+        outcome = "the domain is there; check that it runs";
+    } else {
+        outcome = "the domain exists but may be incomplete: check it, or "
+                  "destroy it";
+    }
+    add_report(dm, dom, r, op, outcome);
+    r->operation = NULL;
+    xld_record_set(&r->op_path, NULL);
+    free(r->interrupted);
+    r->interrupted = op;
+    domain_save(dom);
+    if (same(r->interrupted, "destroy")) {
+        struct xld_dm_op *o = op_new(dm, dom, XLD_OP_DESTROY);
+
+        if (o) {
+            TAILQ_INSERT_TAIL(&dom->queue, o, link);
+            dm_kick(dom);
+        }
+    }
+}
+
+/* A record whose domain is gone. */
+static void recover_vanished(struct xld_dm *dm, struct xld_record *r)
+{
+    struct xld_domain *dom;
+    char *tmp = NULL, outcome[512];
+
+    if (same(r->operation, "restart")) {
+        /* The old domain was destroyed and the new one not yet made:
+         * finish the restart. */
+        dom = domain_new(dm);
+        if (!dom)
+            return;
+        dom->rec = *r;
+        xld_record_init(r);
+        dom->uuid = dom->rec.uuid;
+        dom->name = strdup(dom->rec.name ? dom->rec.name : "");
+        dom->managed = true;
+        dom->state = XLD_DS_RESTARTING;
+        if (!dom->name || domain_load_config(dom)) {
+            add_report(dm, NULL, &dom->rec, "restart", "the config cannot "
+                       "be built again: the domain is lost");
+            xld_state_remove(dm->st, &dom->uuid);
+            domain_free(dom);
+            return;
+        }
+        add_report(dm, dom, &dom->rec, "restart", "the domain is being "
+                   "created again");
+        TAILQ_INSERT_TAIL(&dm->domains, dom, link);
+        {
+            struct xld_dm_op *op = op_new(dm, dom, XLD_OP_RECREATE);
+
+            if (op) {
+                TAILQ_INSERT_TAIL(&dom->queue, op, link);
+                dm_kick(dom);
+            }
+        }
+        return;
+    }
+    if (same(r->operation, "create") || same(r->operation, "restore")) {
+        add_report(dm, NULL, r, r->operation, "the domain does not exist: "
+                   "the operation failed");
+    } else if (same(r->operation, "save")) {
+        if (r->op_path && asprintf(&tmp, "%s.tmp", r->op_path) >= 0
+            && access(tmp, F_OK) == 0)
+            snprintf(outcome, sizeof(outcome), "the domain is gone; the "
+                     "image may be incomplete and was left as %s", tmp);
+        else
+            snprintf(outcome, sizeof(outcome), "the domain is gone and no "
+                     "image was written");
+        add_report(dm, NULL, r, "save", outcome);
+        free(tmp);
+    } else if (same(r->operation, "destroy")) {
+        xld_info("%s: its destroy finished while xld was away",
+                 r->name ? r->name : "a domain");
+    } else {
+        xld_notice("%s is gone since xld last ran: forgetting it",
+                   r->name ? r->name : "a domain");
+    }
+    xld_state_remove(dm->st, &r->uuid);
+}
+
+int xld_dm_recover(struct xld_dm *dm)
+{
+    struct xld_record *recs = NULL;
+    struct xld_dominfo *list = NULL;
+    struct xld_domain *dom, *next;
+    size_t nrecs = 0;
+    bool *used = NULL;
+    int n = 0, rc;
+
+    rc = xld_state_load(dm->st, &recs, &nrecs);
+    if (rc) {
+        xld_err("reading the state folder: %s", strerror(rc));
+        goto out;
+    }
+    rc = -dm->be->ops->list(dm->be, &list, &n);
+    if (rc) {
+        xld_err("listing the domains: %s", strerror(rc));
+        goto out;
+    }
+    used = calloc(nrecs + 1, sizeof(*used));
+    if (!used) {
+        rc = ENOMEM;
+        goto out;
+    }
+    for (int k = 0; k < n; k++) {
+        struct xld_record *rec = NULL;
+
+        for (size_t i = 0; i < nrecs; i++) {
+            if (!used[i] && !libxl_uuid_compare(&recs[i].uuid,
+                                                &list[k].uuid)) {
+                used[i] = true;
+                rec = &recs[i];
+                break;
+            }
+        }
+        dom = adopt(dm, &list[k], rec);
+        if (!dom) {
+            rc = ENOMEM;
+            goto out;
+        }
+        xld_info("found %s (domid %" PRIu32 ", %s)", dom->name, dom->domid,
+                 dom->managed ? "managed" : "unmanaged");
+        if (dom->managed && dom->rec.operation)
+            recover_interrupted(dm, dom);
+    }
+    for (size_t i = 0; i < nrecs; i++)
+        if (!used[i])
+            recover_vanished(dm, &recs[i]);
+    /* Guests that shut down while xld was away get their action now. */
+    for (dom = TAILQ_FIRST(&dm->domains); dom; dom = next) {
+        next = TAILQ_NEXT(dom, link);
+        if (dom->managed && dom->state == XLD_DS_ACTIVE && dom->have_info
+            && dom->info.shutdown && !dom->info.dying && !dom->rec.held
+            && dom->info.shutdown_reason != LIBXL_SHUTDOWN_REASON_SUSPEND)
+            queue_action(dom, dom->info.shutdown_reason);
+    }
+    dm->refresh = NULL;
+    xld_loop_timer(dm->loop, REFRESH_MS, refresh_tick, dm, &dm->refresh);
+
+out:
+    for (int k = 0; k < n; k++)
+        xld_dominfo_dispose(&list[k]);
+    free(list);
+    for (size_t i = 0; i < nrecs; i++)
+        xld_record_dispose(&recs[i]);
+    free(recs);
+    free(used);
+    return rc;
+}

@@ -1,0 +1,1368 @@
+/*
+ * proto.c - the control protocol (see proto.h and doc/protocol.md).
+ *
+ * A request lives in a struct xld_request from the moment its line is
+ * parsed to the moment its reply is queued: it holds the parsed line
+ * (the reply echoes its id, which may be any JSON value) and a
+ * reference on its client, so that an operation that ends after the
+ * client left finds a client to drop the reply on.
+ */
+#define _GNU_SOURCE
+
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+#include "xlcfg.h"
+
+/* Requests nest this deep at most: deeper ones are refused before they
+ * are parsed, because yajl's tree (and our walk of it) recurse. */
+#define MAX_DEPTH 32
+
+/* PROGRESS events for one request come at most this often. */
+#define PROGRESS_MS 250
+
+struct xld_proto {
+    struct xld_dm *dm;
+    struct xld_control *ctl;
+    char *backend_name;
+    unsigned long serial;
+};
+
+struct xld_request;
+typedef void cmd_fn(struct xld_request *req);
+
+/* The types an argument may have. */
+enum arg_type {
+    ARG_STRING,
+    ARG_BOOL,
+    ARG_UINT,          /* an integer >= 0 */
+    ARG_INT,
+    ARG_DOMAIN,        /* a name, a domid (number or digits) or a uuid */
+    ARG_STRINGS,       /* an array of strings */
+};
+
+struct arg_spec {
+    const char *name;
+    enum arg_type type;
+    bool required;
+};
+
+/* Flags of a command.  A command is admin-only unless it says it is a
+ * query: a forgotten flag denies, it never allows. */
+enum {
+    CMD_READONLY = 1 << 0,
+};
+
+struct cmd {
+    const char *name;
+    cmd_fn *fn;
+    unsigned flags;
+    const struct arg_spec *args;      /* ends with a NULL name */
+};
+
+struct xld_request {
+    struct xld_proto *proto;
+    struct xld_client *client;
+    const struct cmd *cmd;
+    yajl_val root;                    /* the whole request */
+    yajl_val id;                      /* inside root, or NULL */
+    yajl_val args;                    /* inside root, or NULL */
+    uint64_t last_progress;
+};
+
+static const char *const error_names[] = {
+    [XLD_E_PARSE] = "ParseError",
+    [XLD_E_TOO_LARGE] = "TooLarge",
+    [XLD_E_COMMAND_NOT_FOUND] = "CommandNotFound",
+    [XLD_E_INVALID_ARGUMENT] = "InvalidArgument",
+    [XLD_E_PERMISSION_DENIED] = "PermissionDenied",
+    [XLD_E_DOMAIN_NOT_FOUND] = "DomainNotFound",
+    [XLD_E_BUSY] = "Busy",
+    [XLD_E_ALREADY_EXISTS] = "AlreadyExists",
+    [XLD_E_CONFIG] = "ConfigError",
+    [XLD_E_NO_MEMORY] = "NoMemory",
+    [XLD_E_FAILED] = "Failed",
+};
+
+const char *xld_proto_error_name(enum xld_proto_error e)
+{
+    return error_names[e];
+}
+
+/* ---- JSON helpers ------------------------------------------------------- */
+
+/* The length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    size_t n;
+    uint32_t c;
+
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xe0) == 0xc0)
+        n = 2, c = s[0] & 0x1f;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3, c = s[0] & 0x0f;
+    else if ((s[0] & 0xf8) == 0xf0)
+        n = 4, c = s[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    /* Overlong forms, surrogates and values past U+10FFFF. */
+    if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800)
+        || (n == 4 && (c < 0x10000 || c > 0x10ffff))
+        || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    return n;
+}
+
+yajl_gen_status xld_proto_gen_str(yajl_gen g, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
+    yajl_gen_status st;
+    char *copy;
+
+    while (i < len) {
+        size_t n = utf8_seq(p + i);
+
+        if (!n)
+            break;
+        i += n;
+    }
+    if (i >= len)
+        return yajl_gen_string(g, p, len);
+    copy = strdup(s);
+    if (!copy)
+        return yajl_gen_generation_complete;   /* any error will do */
+    for (i = 0; i < len;) {
+        size_t n = utf8_seq((unsigned char *)copy + i);
+
+        if (!n) {
+            copy[i++] = '?';
+            continue;
+        }
+        i += n;
+    }
+    st = yajl_gen_string(g, (unsigned char *)copy, len);
+    free(copy);
+    return st;
+}
+
+yajl_gen_status xld_proto_gen_tree(yajl_gen g, yajl_val v)
+{
+    yajl_gen_status s = yajl_gen_status_ok;
+
+    if (!v)
+        return yajl_gen_null(g);
+    switch (v->type) {
+    case yajl_t_string:
+        return xld_proto_gen_str(g, v->u.string);
+    case yajl_t_number:
+        return yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+    case yajl_t_object:
+        s = yajl_gen_map_open(g);
+        for (size_t i = 0; !s && i < v->u.object.len; i++) {
+            s = xld_proto_gen_str(g, v->u.object.keys[i]);
+            if (!s)
+                s = xld_proto_gen_tree(g, v->u.object.values[i]);
+        }
+        return s ? s : yajl_gen_map_close(g);
+    case yajl_t_array:
+        s = yajl_gen_array_open(g);
+        for (size_t i = 0; !s && i < v->u.array.len; i++)
+            s = xld_proto_gen_tree(g, v->u.array.values[i]);
+        return s ? s : yajl_gen_array_close(g);
+    case yajl_t_true:
+        return yajl_gen_bool(g, 1);
+    case yajl_t_false:
+        return yajl_gen_bool(g, 0);
+    default:
+        return yajl_gen_null(g);
+    }
+}
+
+yajl_gen_status xld_proto_gen_json_text(yajl_gen g, const char *json)
+{
+    yajl_val v = yajl_tree_parse(json, NULL, 0);
+    yajl_gen_status s;
+
+    if (!v)
+        return yajl_gen_null(g);
+    s = xld_proto_gen_tree(g, v);
+    yajl_tree_free(v);
+    return s;
+}
+
+/* The text of a generator, as a malloc'd C string. */
+static int gen_text(yajl_gen g, char **out, size_t *outlen)
+{
+    const unsigned char *buf;
+    size_t len;
+
+    *out = NULL;
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+        return EINVAL;
+    *out = malloc(len + 1);
+    if (!*out)
+        return ENOMEM;
+    memcpy(*out, buf, len);
+    (*out)[len] = '\0';
+    if (outlen)
+        *outlen = len;
+    return 0;
+}
+
+int xld_proto_tree_to_text(yajl_val v, char **out)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+    int rc = ENOMEM;
+
+    *out = NULL;
+    if (!g)
+        return ENOMEM;
+    if (xld_proto_gen_tree(g, v) == yajl_gen_status_ok)
+        rc = gen_text(g, out, NULL);
+    yajl_gen_free(g);
+    return rc;
+}
+
+static yajl_gen_status gen_key(yajl_gen g, const char *key)
+{
+    return xld_proto_gen_str(g, key);
+}
+
+static void gen_kv_str(yajl_gen g, const char *key, const char *value)
+{
+    gen_key(g, key);
+    xld_proto_gen_str(g, value);
+}
+
+static void gen_kv_int(yajl_gen g, const char *key, long long value)
+{
+    gen_key(g, key);
+    yajl_gen_integer(g, value);
+}
+
+static void gen_kv_bool(yajl_gen g, const char *key, bool value)
+{
+    gen_key(g, key);
+    yajl_gen_bool(g, value);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+/* Send what g holds to one client, or to the subscribers when c is
+ * NULL. */
+static void send_gen(struct xld_proto *p, struct xld_client *c, yajl_gen g)
+{
+    const unsigned char *buf;
+    size_t len;
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        xld_err("a reply or event was built wrong; it is dropped");
+        return;
+    }
+    if (c)
+        xld_client_send(c, (const char *)buf, len);
+    else if (p->ctl)
+        xld_control_broadcast(p->ctl, (const char *)buf, len);
+}
+
+static void gen_error(yajl_gen g, enum xld_proto_error cls,
+                      const char *desc)
+{
+    gen_key(g, "error");
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "class", error_names[cls]);
+    gen_kv_str(g, "desc", desc);
+}
+
+/* An error for a line that is not (yet) a request: no id to echo. */
+static void send_error(struct xld_proto *p, struct xld_client *c,
+                       enum xld_proto_error cls, const char *desc)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+
+    if (!g)
+        return;
+    yajl_gen_map_open(g);
+    gen_error(g, cls, desc);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+    send_gen(p, c, g);
+    yajl_gen_free(g);
+}
+
+static void request_free(struct xld_request *req)
+{
+    if (!req)
+        return;
+    if (req->client)
+        xld_client_unref(req->client);
+    yajl_tree_free(req->root);
+    free(req);
+}
+
+/* Start a reply: the generator is inside the reply object, ready for
+ * the "return" (or "error") member. */
+static yajl_gen reply_begin(void)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+
+    if (g)
+        yajl_gen_map_open(g);
+    return g;
+}
+
+/* Finish a reply (echo the id), send it, and free the request. */
+static void reply_end(struct xld_request *req, yajl_gen g)
+{
+    if (g) {
+        if (req->id) {
+            gen_key(g, "id");
+            xld_proto_gen_tree(g, req->id);
+        }
+        yajl_gen_map_close(g);
+        send_gen(req->proto, req->client, g);
+        yajl_gen_free(g);
+    }
+    request_free(req);
+}
+
+static void reply_error(struct xld_request *req, enum xld_proto_error cls,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void reply_error(struct xld_request *req, enum xld_proto_error cls,
+                        const char *fmt, ...)
+{
+    yajl_gen g = reply_begin();
+    char desc[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(desc, sizeof(desc), fmt, ap);
+    va_end(ap);
+    xld_debug("%s: %s: %s: %s", xld_client_name(req->client),
+              req->cmd ? req->cmd->name : "?", error_names[cls], desc);
+    if (g) {
+        gen_error(g, cls, desc);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+}
+
+static void reply_empty(struct xld_request *req)
+{
+    yajl_gen g = reply_begin();
+
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static yajl_gen event_begin(const char *name)
+{
+    yajl_gen g = yajl_gen_alloc(NULL);
+
+    if (!g)
+        return NULL;
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "event", name);
+    gen_key(g, "data");
+    yajl_gen_map_open(g);
+    return g;
+}
+
+static void event_end(struct xld_proto *p, struct xld_client *c, yajl_gen g)
+{
+    struct timeval tv;
+
+    if (!g)
+        return;
+    gettimeofday(&tv, NULL);
+    yajl_gen_map_close(g);
+    gen_key(g, "timestamp");
+    yajl_gen_map_open(g);
+    gen_kv_int(g, "seconds", (long long)tv.tv_sec);
+    gen_kv_int(g, "microseconds", (long long)tv.tv_usec);
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+    send_gen(p, c, g);
+    yajl_gen_free(g);
+}
+
+void xld_proto_dm_event(void *opaque, const struct xld_dm_event *ev)
+{
+    struct xld_proto *p = opaque;
+    yajl_gen g;
+
+    if (!p->ctl)
+        return;
+    g = event_begin(ev->type);
+    if (!g)
+        return;
+    if (ev->domid != XLD_NO_DOMID)
+        gen_kv_int(g, "domid", ev->domid);
+    if (ev->name)
+        gen_kv_str(g, "name", ev->name);
+    if (ev->uuid)
+        gen_kv_str(g, "uuid", ev->uuid);
+    if (ev->state)
+        gen_kv_str(g, "state", ev->state);
+    if (ev->reason)
+        gen_kv_str(g, "reason", ev->reason);
+    if (ev->operation)
+        gen_kv_str(g, "operation", ev->operation);
+    if (ev->detail)
+        gen_kv_str(g, "detail", ev->detail);
+    event_end(p, NULL, g);
+}
+
+/* ---- arguments ---------------------------------------------------------- */
+
+static yajl_val arg(struct xld_request *req, const char *name)
+{
+    yajl_val a = req->args;
+
+    if (!a)
+        return NULL;
+    for (size_t i = 0; i < a->u.object.len; i++)
+        if (!strcmp(a->u.object.keys[i], name)) {
+            yajl_val v = a->u.object.values[i];
+
+            return YAJL_IS_NULL(v) ? NULL : v;
+        }
+    return NULL;
+}
+
+static const char *arg_str(struct xld_request *req, const char *name)
+{
+    yajl_val v = arg(req, name);
+
+    return v ? YAJL_GET_STRING(v) : NULL;
+}
+
+static bool arg_bool(struct xld_request *req, const char *name)
+{
+    return YAJL_IS_TRUE(arg(req, name));
+}
+
+static long long arg_int(struct xld_request *req, const char *name,
+                         long long dflt)
+{
+    yajl_val v = arg(req, name);
+
+    return v ? YAJL_GET_INTEGER(v) : dflt;
+}
+
+static const char *type_name(enum arg_type t)
+{
+    switch (t) {
+    case ARG_STRING: return "a string";
+    case ARG_BOOL: return "true or false";
+    case ARG_UINT: return "an integer of 0 or more";
+    case ARG_INT: return "an integer";
+    case ARG_DOMAIN: return "a domain name, domid or UUID";
+    case ARG_STRINGS: return "an array of strings";
+    }
+    return "?";
+}
+
+static bool type_ok(enum arg_type t, yajl_val v)
+{
+    switch (t) {
+    case ARG_STRING:
+        return YAJL_IS_STRING(v);
+    case ARG_BOOL:
+        return YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v);
+    case ARG_UINT:
+        return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0;
+    case ARG_INT:
+        return YAJL_IS_INTEGER(v);
+    case ARG_DOMAIN:
+        return (YAJL_IS_STRING(v) && *YAJL_GET_STRING(v))
+               || (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0);
+    case ARG_STRINGS:
+        if (!YAJL_IS_ARRAY(v))
+            return false;
+        for (size_t i = 0; i < v->u.array.len; i++)
+            if (!YAJL_IS_STRING(v->u.array.values[i]))
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* Every argument known and of its type, every required one there;
+ * false after replying with the error. */
+static bool check_args(struct xld_request *req)
+{
+    const struct arg_spec *spec = req->cmd->args;
+    yajl_val a = req->args;
+
+    for (size_t i = 0; a && i < a->u.object.len; i++) {
+        const struct arg_spec *s = spec;
+
+        while (s && s->name && strcmp(s->name, a->u.object.keys[i]))
+            s++;
+        if (!s || !s->name) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "%s takes no argument "
+                        "'%s'", req->cmd->name, a->u.object.keys[i]);
+            return false;
+        }
+        if (YAJL_IS_NULL(a->u.object.values[i]))
+            continue;
+        if (!type_ok(s->type, a->u.object.values[i])) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "%s: '%s' must be %s",
+                        req->cmd->name, s->name, type_name(s->type));
+            return false;
+        }
+    }
+    for (const struct arg_spec *s = spec; s && s->name; s++) {
+        if (s->required && !arg(req, s->name)) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "%s needs '%s' (%s)",
+                        req->cmd->name, s->name, type_name(s->type));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The domain named by the "domain" argument; NULL after replying
+ * DomainNotFound. */
+static struct xld_domain *arg_domain(struct xld_request *req)
+{
+    yajl_val v = arg(req, "domain");
+    struct xld_domain *dom;
+    char buf[32];
+    const char *spec;
+
+    if (YAJL_IS_INTEGER(v)) {
+        snprintf(buf, sizeof(buf), "%lld", YAJL_GET_INTEGER(v));
+        spec = buf;
+    } else {
+        spec = YAJL_GET_STRING(v);
+    }
+    dom = spec ? xld_dm_lookup(req->proto->dm, spec) : NULL;
+    if (!dom)
+        reply_error(req, XLD_E_DOMAIN_NOT_FOUND, "no domain '%s'",
+                    spec ? spec : "");
+    return dom;
+}
+
+/* ---- operation results -------------------------------------------------- */
+
+static void gen_diag(yajl_gen g, const struct xlcfg *cfg,
+                     const struct xlcfg_diag *d)
+{
+    bool extra = cfg->extra_line && d->loc.line >= cfg->extra_line;
+
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "file", extra ? "command line"
+               : d->loc.file ? d->loc.file
+               : cfg->filename ? cfg->filename : "<config>");
+    /* A diagnostic about the file as a whole has no place in it. */
+    if (d->loc.line > 0) {
+        gen_kv_int(g, "line", extra ? d->loc.line - cfg->extra_line + 1
+                   : d->loc.line);
+        gen_kv_int(g, "column", d->loc.column);
+    }
+    gen_kv_str(g, "severity",
+               d->severity == XLCFG_WARNING ? "warning" : "error");
+    gen_kv_str(g, "message", d->msg ? d->msg : "out of memory");
+    yajl_gen_map_close(g);
+}
+
+static void gen_diags(yajl_gen g, const struct xlcfg *cfg, bool warnings_only)
+{
+    yajl_gen_array_open(g);
+    for (size_t i = 0; cfg && i < cfg->ndiags; i++)
+        if (!warnings_only || cfg->diags[i].severity == XLCFG_WARNING)
+            gen_diag(g, cfg, &cfg->diags[i]);
+    yajl_gen_array_close(g);
+}
+
+static enum xld_proto_error error_class(int rc)
+{
+    switch (rc) {
+    case -ENOENT:
+        return XLD_E_DOMAIN_NOT_FOUND;
+    case -EBUSY:
+        return XLD_E_BUSY;
+    case -ENOMEM:
+        return XLD_E_NO_MEMORY;
+    case -EEXIST:
+        return XLD_E_ALREADY_EXISTS;
+    case -EINVAL:
+        return XLD_E_INVALID_ARGUMENT;
+    default:
+        return XLD_E_FAILED;
+    }
+}
+
+static void op_done(void *opaque, const struct xld_dm_result *res)
+{
+    struct xld_request *req = opaque;
+    yajl_gen g;
+
+    if (res->config_error) {
+        g = reply_begin();
+        if (g) {
+            gen_error(g, XLD_E_CONFIG, res->msg ? res->msg : "invalid "
+                      "config");
+            gen_key(g, "diagnostics");
+            gen_diags(g, res->cfg, false);
+            yajl_gen_map_close(g);
+        }
+        reply_end(req, g);
+        return;
+    }
+    if (res->rc) {
+        reply_error(req, error_class(res->rc), "%s",
+                    res->msg ? res->msg : strerror(-res->rc));
+        return;
+    }
+    if (res->name) {
+        /* create and restore */
+        g = reply_begin();
+        if (g) {
+            gen_key(g, "return");
+            yajl_gen_map_open(g);
+            gen_kv_int(g, "domid", res->domid);
+            gen_kv_str(g, "name", res->name);
+            gen_key(g, "warnings");
+            gen_diags(g, res->cfg, true);
+            yajl_gen_map_close(g);
+        }
+        reply_end(req, g);
+        return;
+    }
+    reply_empty(req);
+}
+
+static void op_progress(void *opaque, const char *operation,
+                        const char *domain, uint64_t done, uint64_t total)
+{
+    struct xld_request *req = opaque;
+    struct xld_proto *p = req->proto;
+    uint64_t now = xld_loop_now(NULL);
+    yajl_gen g;
+
+    if (done < total && req->last_progress
+        && now - req->last_progress < PROGRESS_MS)
+        return;
+    req->last_progress = now;
+    if (!xld_client_alive(req->client))
+        return;
+    g = event_begin("PROGRESS");
+    if (!g)
+        return;
+    gen_key(g, "id");
+    xld_proto_gen_tree(g, req->id);
+    gen_kv_str(g, "operation", operation);
+    gen_kv_str(g, "domain", domain);
+    gen_kv_int(g, "done", (long long)done);
+    gen_kv_int(g, "total", (long long)total);
+    event_end(p, req->client, g);
+}
+
+/* Hand an operation to the domain table; the reply comes from op_done. */
+static void submit(struct xld_request *req, struct xld_domain *dom,
+                   const struct xld_dm_request *rq)
+{
+    xld_debug("%s: %s%s%s", xld_client_name(req->client), req->cmd->name,
+              dom ? " " : "", dom ? dom->name : "");
+    xld_dm_submit(req->proto->dm, dom, rq, op_done, op_progress, req);
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static void cmd_info(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    const struct xld_dm_report *rep;
+    struct xld_host_info hi;
+    size_t nrep, managed, n;
+    yajl_gen g;
+    int rc;
+
+    memset(&hi, 0, sizeof(hi));
+    rc = be->ops->host_info(be, &hi);
+    if (rc) {
+        reply_error(req, XLD_E_FAILED, "asking the hypervisor: %s",
+                    strerror(-rc));
+        return;
+    }
+    n = xld_dm_count(req->proto->dm, &managed);
+    rep = xld_dm_reports(req->proto->dm, &nrep);
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "xen_version", hi.xen_version);
+        gen_kv_str(g, "hypervisor", hi.hypervisor);
+        gen_kv_int(g, "nr_cpus", hi.nr_cpus);
+        gen_kv_int(g, "nr_nodes", hi.nr_nodes);
+        gen_kv_int(g, "total_memkb", (long long)hi.total_memkb);
+        gen_kv_int(g, "free_memkb", (long long)hi.free_memkb);
+        gen_kv_str(g, "xld_version", PACKAGE_VERSION);
+        gen_kv_int(g, "protocol", XLD_PROTOCOL_VERSION);
+        gen_kv_str(g, "backend", req->proto->backend_name);
+        gen_kv_int(g, "domains", (long long)n);
+        gen_kv_int(g, "managed", (long long)managed);
+        gen_key(g, "recovery");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < nrep; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "name", rep[i].name);
+            gen_kv_str(g, "uuid", rep[i].uuid);
+            gen_kv_str(g, "operation", rep[i].operation);
+            gen_kv_str(g, "outcome", rep[i].outcome);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+}
+
+static long long uptime_of(const struct xld_domain *dom)
+{
+    time_t now = time(NULL);
+
+    return now > dom->started ? (long long)(now - dom->started) : 0;
+}
+
+static void gen_domain(yajl_gen g, const struct xld_domain *dom)
+{
+    char uuid[LIBXL_UUID_FMTLEN + 1], cpu[32];
+    const struct xld_dominfo *i = &dom->info;
+
+    snprintf(uuid, sizeof(uuid), LIBXL_UUID_FMT,
+             LIBXL_UUID_BYTES(dom->uuid));
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "name", dom->name ? dom->name : "");
+    gen_kv_int(g, "domid", dom->domid);
+    gen_kv_str(g, "uuid", uuid);
+    gen_kv_str(g, "state", xld_dm_state_name(dom));
+    if (dom->have_info && i->shutdown)
+        gen_kv_str(g, "reason",
+                   xld_dm_shutdown_reason_name(i->shutdown_reason));
+    gen_kv_int(g, "memkb", (long long)i->current_memkb);
+    gen_kv_int(g, "maxmemkb", (long long)i->max_memkb);
+    gen_kv_int(g, "vcpus", i->vcpu_online);
+    gen_kv_int(g, "maxvcpus", i->vcpu_max);
+    /* Milliseconds are plenty, and spare clients 20-digit floats. */
+    snprintf(cpu, sizeof(cpu), "%.3f", (double)i->cpu_time_ns / 1e9);
+    gen_key(g, "cpu_time");
+    yajl_gen_number(g, cpu, strlen(cpu));
+    gen_kv_int(g, "uptime", uptime_of(dom));
+    gen_kv_bool(g, "managed", dom->managed);
+    if (dom->managed && dom->rec.held)
+        gen_kv_str(g, "held", dom->rec.held);
+    if (dom->managed && dom->rec.interrupted)
+        gen_kv_str(g, "interrupted", dom->rec.interrupted);
+    yajl_gen_map_close(g);
+}
+
+static int by_domid(const void *a, const void *b)
+{
+    const struct xld_domain *x = *(const struct xld_domain *const *)a;
+    const struct xld_domain *y = *(const struct xld_domain *const *)b;
+
+    return x->domid < y->domid ? -1 : x->domid > y->domid;
+}
+
+/* The domains to list: the one asked for, or every one that has a
+ * domain in the hypervisor, by domid as xl lists them.  NULL (after
+ * replying) on an error. */
+static struct xld_domain **listed(struct xld_request *req, size_t *n)
+{
+    const struct xld_domain_list *all = xld_dm_domains(req->proto->dm);
+    struct xld_domain **v, *dom;
+    size_t cnt = 0;
+
+    *n = 0;
+    if (arg(req, "domain")) {
+        dom = arg_domain(req);
+        if (!dom)
+            return NULL;
+        v = malloc(sizeof(*v));
+        if (!v) {
+            reply_error(req, XLD_E_FAILED, "out of memory");
+            return NULL;
+        }
+        v[0] = dom;
+        *n = dom->domid != XLD_NO_DOMID;
+        return v;
+    }
+    TAILQ_FOREACH(dom, all, link)
+        cnt++;
+    v = calloc(cnt + 1, sizeof(*v));
+    if (!v) {
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        return NULL;
+    }
+    cnt = 0;
+    TAILQ_FOREACH(dom, all, link)
+        if (dom->state != XLD_DS_GONE && dom->domid != XLD_NO_DOMID)
+            v[cnt++] = dom;
+    qsort(v, cnt, sizeof(*v), by_domid);
+    *n = cnt;
+    return v;
+}
+
+static void cmd_list(struct xld_request *req)
+{
+    struct xld_domain **v;
+    size_t n;
+    yajl_gen g;
+
+    /* One question to the hypervisor per list, for the counters. */
+    xld_dm_refresh(req->proto->dm);
+    v = listed(req, &n);
+    if (!v)
+        return;
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < n; i++)
+            gen_domain(g, v[i]);
+        yajl_gen_array_close(g);
+    }
+    free(v);
+    reply_end(req, g);
+}
+
+static void cmd_uptime(struct xld_request *req)
+{
+    struct xld_domain **v;
+    size_t n;
+    yajl_gen g;
+
+    v = listed(req, &n);
+    if (!v)
+        return;
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "name", v[i]->name);
+            gen_kv_int(g, "domid", v[i]->domid);
+            gen_kv_int(g, "uptime", uptime_of(v[i]));
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+    }
+    free(v);
+    reply_end(req, g);
+}
+
+static void cmd_domid(struct xld_request *req)
+{
+    struct xld_domain *dom = arg_domain(req);
+    yajl_gen g;
+
+    if (!dom)
+        return;
+    if (dom->domid == XLD_NO_DOMID) {
+        reply_error(req, XLD_E_BUSY, "%s has no domid yet: it is being "
+                    "created", dom->name);
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_integer(g, dom->domid);
+    }
+    reply_end(req, g);
+}
+
+static void cmd_domname(struct xld_request *req)
+{
+    struct xld_domain *dom = arg_domain(req);
+    yajl_gen g;
+
+    if (!dom)
+        return;
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        xld_proto_gen_str(g, dom->name);
+    }
+    reply_end(req, g);
+}
+
+static void cmd_config(struct xld_request *req)
+{
+    struct xld_domain *dom = arg_domain(req);
+    yajl_gen g;
+
+    if (!dom)
+        return;
+    if (!dom->managed) {
+        reply_error(req, XLD_E_FAILED, "%s was not created by xld: its "
+                    "config is unknown", dom->name);
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "text", dom->rec.config ? dom->rec.config : "");
+        gen_kv_str(g, "filename",
+                   dom->rec.filename ? dom->rec.filename : "");
+        gen_key(g, "overrides");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < dom->rec.noverrides; i++)
+            xld_proto_gen_str(g, dom->rec.overrides[i]);
+        yajl_gen_array_close(g);
+        gen_key(g, "json");
+        if (dom->rec.json)
+            xld_proto_gen_json_text(g, dom->rec.json);
+        else
+            yajl_gen_null(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+}
+
+static void cmd_subscribe(struct xld_request *req)
+{
+    xld_client_subscribe(req->client);
+    reply_empty(req);
+}
+
+static void cmd_create(struct xld_request *req)
+{
+    struct xld_dm_request rq;
+    yajl_val ov = arg(req, "overrides");
+    char **overrides = NULL;
+
+    xld_dm_request_init(&rq);
+    rq.type = XLD_OP_CREATE;
+    rq.config = arg_str(req, "config");
+    rq.filename = arg_str(req, "filename");
+    rq.paused = arg_bool(req, "paused");
+    if (ov && ov->u.array.len) {
+        overrides = calloc(ov->u.array.len, sizeof(*overrides));
+        if (!overrides) {
+            reply_error(req, XLD_E_FAILED, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < ov->u.array.len; i++) {
+            overrides[i] = YAJL_GET_STRING(ov->u.array.values[i]);
+            /* As xl: an override is a setting, NAME=VALUE. */
+            if (!strchr(overrides[i], '=')) {
+                reply_error(req, XLD_E_INVALID_ARGUMENT, "override '%s' is "
+                            "not KEY=VALUE", overrides[i]);
+                goto out;
+            }
+        }
+        rq.overrides = overrides;
+        rq.noverrides = ov->u.array.len;
+    }
+    submit(req, NULL, &rq);
+
+out:
+    free(overrides);
+    xld_dm_request_dispose(&rq);
+}
+
+/* The commands on one domain that map to one operation. */
+static void cmd_domain_op(struct xld_request *req, enum xld_dm_optype type)
+{
+    struct xld_domain *dom = arg_domain(req);
+    struct xld_dm_request rq;
+
+    if (!dom)
+        return;
+    xld_dm_request_init(&rq);
+    rq.type = type;
+    rq.wait = arg_bool(req, "wait");
+    rq.force = arg_bool(req, "force");
+    rq.checkpoint = arg_bool(req, "checkpoint");
+    rq.path = arg_str(req, "path");
+    rq.name = arg_str(req, "name");
+    rq.memkb = (uint64_t)arg_int(req, "memkb", 0);
+    if (type == XLD_OP_VCPU_SET) {
+        long long c = arg_int(req, "count", 0);
+
+        if (c < 1 || c > 4096) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "vcpu-set: 'count' "
+                        "must be from 1 to 4096");
+            goto out;
+        }
+        rq.count = (int)c;
+    }
+    submit(req, dom, &rq);
+
+out:
+    xld_dm_request_dispose(&rq);
+}
+
+static void cmd_shutdown(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_SHUTDOWN);
+}
+
+static void cmd_reboot(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_REBOOT);
+}
+
+static void cmd_destroy(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_DESTROY);
+}
+
+static void cmd_pause(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_PAUSE);
+}
+
+static void cmd_unpause(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_UNPAUSE);
+}
+
+static void cmd_save(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_SAVE);
+}
+
+static void cmd_mem_set(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_MEM_SET);
+}
+
+static void cmd_mem_max(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_MEM_MAX);
+}
+
+static void cmd_vcpu_set(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_VCPU_SET);
+}
+
+static void cmd_rename(struct xld_request *req)
+{
+    cmd_domain_op(req, XLD_OP_RENAME);
+}
+
+static void cmd_restore(struct xld_request *req)
+{
+    struct xld_dm_request rq;
+
+    xld_dm_request_init(&rq);
+    rq.type = XLD_OP_RESTORE;
+    rq.path = arg_str(req, "path");
+    rq.paused = arg_bool(req, "paused");
+    submit(req, NULL, &rq);
+    xld_dm_request_dispose(&rq);
+}
+
+static void cmd_sim_inject(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    const char *what = arg_str(req, "what");
+    yajl_val dv = arg(req, "domain");
+    uint32_t domid = 0;
+    int rc;
+
+    if (!be->ops->inject) {
+        reply_error(req, XLD_E_FAILED, "the %s backend cannot inject "
+                    "faults", be->ops->name);
+        return;
+    }
+    if (dv) {
+        const char *s = YAJL_GET_STRING(dv);
+        struct xld_domain *dom = NULL;
+
+        if (YAJL_IS_INTEGER(dv))
+            domid = (uint32_t)YAJL_GET_INTEGER(dv);
+        else if ((dom = xld_dm_lookup(req->proto->dm, s)))
+            domid = dom->domid;
+        else {
+            reply_error(req, XLD_E_DOMAIN_NOT_FOUND, "no domain '%s'", s);
+            return;
+        }
+    }
+    rc = be->ops->inject(be, what, domid, arg_int(req, "value", 0));
+    if (rc == -EINVAL) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "sim-inject: unknown "
+                    "'what' (%s) or value", what);
+        return;
+    }
+    if (rc) {
+        reply_error(req, error_class(rc), "sim-inject %s: %s", what,
+                    strerror(-rc));
+        return;
+    }
+    xld_info("%s: injected %s into domain %" PRIu32,
+             xld_client_name(req->client), what, domid);
+    reply_empty(req);
+}
+
+static const struct arg_spec args_none[] = { { NULL, 0, false } };
+static const struct arg_spec args_domain[] = {
+    { "domain", ARG_DOMAIN, true }, { NULL, 0, false } };
+static const struct arg_spec args_domain_opt[] = {
+    { "domain", ARG_DOMAIN, false }, { NULL, 0, false } };
+static const struct arg_spec args_create[] = {
+    { "config", ARG_STRING, true }, { "filename", ARG_STRING, false },
+    { "overrides", ARG_STRINGS, false }, { "paused", ARG_BOOL, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_shutdown[] = {
+    { "domain", ARG_DOMAIN, true }, { "wait", ARG_BOOL, false },
+    { "force", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_save[] = {
+    { "domain", ARG_DOMAIN, true }, { "path", ARG_STRING, true },
+    { "checkpoint", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_restore[] = {
+    { "path", ARG_STRING, true }, { "paused", ARG_BOOL, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_mem[] = {
+    { "domain", ARG_DOMAIN, true }, { "memkb", ARG_UINT, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_vcpu[] = {
+    { "domain", ARG_DOMAIN, true }, { "count", ARG_UINT, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_rename[] = {
+    { "domain", ARG_DOMAIN, true }, { "name", ARG_STRING, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_inject[] = {
+    { "what", ARG_STRING, true }, { "domain", ARG_DOMAIN, false },
+    { "value", ARG_INT, false }, { NULL, 0, false } };
+
+/* The command table: the protocol is this table. */
+static const struct cmd cmds[] = {
+    { "info", cmd_info, CMD_READONLY, args_none },
+    { "list", cmd_list, CMD_READONLY, args_domain_opt },
+    { "domid", cmd_domid, CMD_READONLY, args_domain },
+    { "domname", cmd_domname, CMD_READONLY, args_domain },
+    { "uptime", cmd_uptime, CMD_READONLY, args_domain_opt },
+    { "config", cmd_config, CMD_READONLY, args_domain },
+    { "subscribe", cmd_subscribe, CMD_READONLY, args_none },
+    { "create", cmd_create, 0, args_create },
+    { "shutdown", cmd_shutdown, 0, args_shutdown },
+    { "reboot", cmd_reboot, 0, args_domain },
+    { "destroy", cmd_destroy, 0, args_domain },
+    { "pause", cmd_pause, 0, args_domain },
+    { "unpause", cmd_unpause, 0, args_domain },
+    { "save", cmd_save, 0, args_save },
+    { "restore", cmd_restore, 0, args_restore },
+    { "mem-set", cmd_mem_set, 0, args_mem },
+    { "mem-max", cmd_mem_max, 0, args_mem },
+    { "vcpu-set", cmd_vcpu_set, 0, args_vcpu },
+    { "rename", cmd_rename, 0, args_rename },
+    { "sim-inject", cmd_sim_inject, 0, args_inject },
+    { NULL, NULL, 0, NULL },
+};
+
+/* ---- requests ----------------------------------------------------------- */
+
+/* How deep the line nests, strings skipped; stops counting past max. */
+static int nesting(const char *s, int max)
+{
+    int depth = 0, deepest = 0;
+    bool in_str = false;
+
+    for (; *s && deepest <= max; s++) {
+        if (in_str) {
+            if (*s == '\\' && s[1])
+                s++;
+            else if (*s == '"')
+                in_str = false;
+        } else if (*s == '"') {
+            in_str = true;
+        } else if (*s == '{' || *s == '[') {
+            if (++depth > deepest)
+                deepest = depth;
+        } else if (*s == '}' || *s == ']') {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+static yajl_val member(yajl_val obj, const char *key)
+{
+    for (size_t i = 0; i < obj->u.object.len; i++)
+        if (!strcmp(obj->u.object.keys[i], key))
+            return obj->u.object.values[i];
+    return NULL;
+}
+
+static void handle_request(void *opaque, struct xld_client *c, char *line,
+                           size_t len)
+{
+    struct xld_proto *p = opaque;
+    struct xld_request *req = NULL;
+    char err[512];
+    yajl_val root, exec;
+    const char *name;
+
+    (void)len;
+    if (nesting(line, MAX_DEPTH) > MAX_DEPTH) {
+        snprintf(err, sizeof(err), "the request nests deeper than %d "
+                 "levels", MAX_DEPTH);
+        send_error(p, c, XLD_E_PARSE, err);
+        return;
+    }
+    err[0] = '\0';
+    root = yajl_tree_parse(line, err, sizeof(err));
+    if (!root || !YAJL_IS_OBJECT(root)) {
+        char desc[600];
+
+        /* yajl's message goes on with a picture of the text on further
+         * lines: the first line says it. */
+        err[strcspn(err, "\n")] = '\0';
+        snprintf(desc, sizeof(desc), "%s", root ? "a request must be a "
+                 "JSON object" : err[0] ? err : "not JSON");
+        yajl_tree_free(root);
+        send_error(p, c, XLD_E_PARSE, desc);
+        return;
+    }
+    req = calloc(1, sizeof(*req));
+    if (!req) {
+        yajl_tree_free(root);
+        send_error(p, c, XLD_E_FAILED, "out of memory");
+        return;
+    }
+    req->proto = p;
+    req->root = root;
+    req->client = c;
+    xld_client_ref(c);
+    req->id = member(root, "id");
+    req->args = member(root, "arguments");
+    exec = member(root, "execute");
+    if (!YAJL_IS_STRING(exec)) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "a request needs "
+                    "\"execute\": the command, as a string");
+        return;
+    }
+    name = YAJL_GET_STRING(exec);
+    if (req->args && YAJL_IS_NULL(req->args))
+        req->args = NULL;
+    if (req->args && !YAJL_IS_OBJECT(req->args)) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "\"arguments\" must be an "
+                    "object");
+        return;
+    }
+    for (const struct cmd *cmd = cmds; cmd->name; cmd++)
+        if (!strcmp(cmd->name, name))
+            req->cmd = cmd;
+    if (!req->cmd) {
+        reply_error(req, XLD_E_COMMAND_NOT_FOUND, "no command '%s'", name);
+        return;
+    }
+    if (!(req->cmd->flags & CMD_READONLY)
+        && xld_client_access(c) != XLD_ACCESS_ADMIN) {
+        reply_error(req, XLD_E_PERMISSION_DENIED, "%s changes things: it "
+                    "needs the admin socket", name);
+        return;
+    }
+    if (!check_args(req))
+        return;
+    req->cmd->fn(req);
+}
+
+static void handle_connected(void *opaque, struct xld_client *c)
+{
+    struct xld_proto *p = opaque;
+    enum xld_client_access a = xld_client_access(c);
+    yajl_gen g;
+
+    if (a == XLD_ACCESS_REFUSED) {
+        send_error(p, c, XLD_E_PERMISSION_DENIED, "the admin socket is for "
+                   "root and the admin group; use the read-only socket");
+        return;
+    }
+    g = yajl_gen_alloc(NULL);
+    if (!g)
+        return;
+    yajl_gen_map_open(g);
+    gen_key(g, "xld");
+    yajl_gen_map_open(g);
+    gen_kv_str(g, "version", PACKAGE_VERSION);
+    gen_kv_int(g, "protocol", XLD_PROTOCOL_VERSION);
+    gen_kv_str(g, "access", a == XLD_ACCESS_ADMIN ? "admin" : "read-only");
+    yajl_gen_map_close(g);
+    yajl_gen_map_close(g);
+    send_gen(p, c, g);
+    yajl_gen_free(g);
+}
+
+static void handle_too_large(void *opaque, struct xld_client *c)
+{
+    char desc[128];
+
+    snprintf(desc, sizeof(desc), "a request line is over %u bytes; closing "
+             "the connection", XLD_CONTROL_MAX_LINE);
+    xld_notice("%s: %s", xld_client_name(c), desc);
+    send_error(opaque, c, XLD_E_TOO_LARGE, desc);
+}
+
+const struct xld_control_handlers xld_proto_control_handlers = {
+    .connected = handle_connected,
+    .request = handle_request,
+    .too_large = handle_too_large,
+};
+
+int xld_proto_new(struct xld_proto **out, struct xld_dm *dm,
+                  const char *backend_name)
+{
+    struct xld_proto *p = calloc(1, sizeof(*p));
+
+    *out = NULL;
+    if (!p)
+        return ENOMEM;
+    p->dm = dm;
+    p->backend_name = strdup(backend_name);
+    if (!p->backend_name) {
+        free(p);
+        return ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+void xld_proto_free(struct xld_proto *p)
+{
+    if (!p)
+        return;
+    free(p->backend_name);
+    free(p);
+}
+
+void xld_proto_set_control(struct xld_proto *p, struct xld_control *ctl)
+{
+    p->ctl = ctl;
+}

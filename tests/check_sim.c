@@ -1,0 +1,1500 @@
+/*
+ * check_sim.c - unit tests of the sim backend (daemon/backend_sim.c),
+ * driven directly through its ops and xld's event loop: the domain
+ * lifecycle, guest answers and injected faults, memory accounting, save
+ * and restore through real image files and pipes, and the state that
+ * outlives an xld process.
+ */
+#define _GNU_SOURCE
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libxl_utils.h>
+
+#include "backend.h"
+#include "loop.h"
+
+struct ev {
+    enum xld_backend_event_type type;
+    uint32_t domid;
+    libxl_shutdown_reason reason;
+};
+
+/* What an asynchronous op reported: its done() and its progress (the
+ * backend gives both the same opaque). */
+struct done {
+    int calls;
+    int rc;
+    int progress_calls;
+    uint64_t last;
+    uint64_t total;
+    bool backwards;
+};
+
+static struct xld_loop *loop;
+static struct xld_backend be;
+static char dir[PATH_MAX / 4];
+static struct ev evs[4096];
+static int nev;
+/* True while the test is inside an op: a callback then is a bug (the
+ * backend must defer every callback through the loop). */
+static bool in_op;
+/* When set, the next event closes the backend from inside its callback. */
+static bool close_in_event;
+
+#define ANY_REASON ((libxl_shutdown_reason)-2)
+
+/* Call an op of the backend, recording that we are inside it. */
+#define OP(call)                                                            \
+    ({                                                                      \
+        int r_;                                                             \
+        in_op = true;                                                       \
+        r_ = (call);                                                        \
+        in_op = false;                                                      \
+        r_;                                                                 \
+    })
+
+static void on_event(void *opaque, const struct xld_backend_event *ev)
+{
+    (void)opaque;
+    ck_assert_msg(!in_op, "event called from inside an op");
+    ck_assert_int_lt(nev, (int)(sizeof(evs) / sizeof(evs[0])));
+    evs[nev].type = ev->type;
+    evs[nev].domid = ev->domid;
+    evs[nev].reason = ev->reason;
+    nev++;
+    if (close_in_event) {
+        close_in_event = false;
+        be.ops->close(&be);
+        be.priv = NULL;
+    }
+}
+
+static void on_done(void *opaque, int rc)
+{
+    struct done *d = opaque;
+
+    ck_assert_msg(!in_op, "done called from inside an op");
+    d->calls++;
+    d->rc = rc;
+}
+
+static void on_progress(void *opaque, uint64_t done, uint64_t total)
+{
+    struct done *p = opaque;
+
+    ck_assert_msg(!in_op, "progress called from inside an op");
+    ck_assert_msg(p->calls == 0, "progress after done");
+    ck_assert_uint_le(done, total);
+    if (done < p->last)
+        p->backwards = true;
+    p->progress_calls++;
+    p->last = done;
+    p->total = total;
+}
+
+static int count_ev(enum xld_backend_event_type type, uint32_t domid,
+                    libxl_shutdown_reason reason)
+{
+    int n = 0;
+
+    for (int i = 0; i < nev; i++)
+        if (evs[i].type == type && evs[i].domid == domid
+            && (reason == ANY_REASON || evs[i].reason == reason))
+            n++;
+    return n;
+}
+
+static void stop_cb(void *opaque)
+{
+    (void)opaque;
+    xld_loop_stop(loop);
+}
+
+/* Run the loop for ms milliseconds. */
+static void run_ms(uint64_t ms)
+{
+    ck_assert_int_eq(xld_loop_timer(loop, ms, stop_cb, NULL, NULL), 0);
+    ck_assert_int_eq(xld_loop_run(loop), 0);
+}
+
+/* Run the loop until cond holds, failing after ms milliseconds. */
+#define WAIT_FOR(cond, ms)                                                  \
+    do {                                                                    \
+        uint64_t end_ = xld_loop_now(loop) + (ms);                          \
+        while (!(cond) && xld_loop_now(loop) < end_)                        \
+            run_ms(2);                                                      \
+        ck_assert_msg((cond), "timed out waiting for %s", #cond);          \
+    } while (0)
+
+/* ---- fixtures and helpers ------------------------------------------- */
+
+static void open_be(struct xld_backend *b, const char *extra)
+{
+    char opts[PATH_MAX + 256];
+
+    snprintf(opts, sizeof(opts), "dir=%s%s%s", dir, extra ? "," : "",
+             extra ? extra : "");
+    b->ops = &xld_backend_sim_ops;
+    b->priv = NULL;
+    ck_assert_int_eq(OP(b->ops->open(b, loop, opts, on_event, NULL)), 0);
+}
+
+static void close_be(void)
+{
+    be.ops->close(&be);
+    be.priv = NULL;
+}
+
+/* Open anew on the same directory, as a restarted xld does. */
+static void reopen(const char *extra)
+{
+    close_be();
+    open_be(&be, extra);
+}
+
+static void setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(dir, sizeof(dir), "%s/check_sim.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(xld_loop_new(&loop), 0);
+    nev = 0;
+    in_op = false;
+    close_in_event = false;
+    open_be(&be, NULL);
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    if (be.priv)
+        close_be();
+    xld_loop_free(loop);
+    loop = NULL;
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A config as xlconv makes it: name, uuid, memory, vcpus. */
+static void mkcfg(libxl_domain_config *dc, const char *name,
+                  uint64_t target_mib, uint64_t max_mib, int max_vcpus,
+                  int online)
+{
+    libxl_domain_config_init(dc);
+    if (name)
+        dc->c_info.name = strdup(name);
+    libxl_uuid_generate(&dc->c_info.uuid);
+    dc->b_info.target_memkb = target_mib * 1024;
+    dc->b_info.max_memkb = max_mib * 1024;
+    dc->b_info.max_vcpus = max_vcpus;
+    /* libxl_bitmap_alloc() needs a ctx, which we may not have. */
+    dc->b_info.avail_vcpus.size = (uint32_t)(max_vcpus + 7) / 8;
+    dc->b_info.avail_vcpus.map = calloc(dc->b_info.avail_vcpus.size, 1);
+    ck_assert_ptr_nonnull(dc->b_info.avail_vcpus.map);
+    for (int i = 0; i < online; i++)
+        libxl_bitmap_set(&dc->b_info.avail_vcpus, i);
+}
+
+/* Start a create; returns the op's rc. */
+static int create_start(const char *name, uint64_t mib, bool paused,
+                        uint32_t *domid, struct done *d)
+{
+    libxl_domain_config dc;
+    int rc;
+
+    mkcfg(&dc, name, mib, mib, 2, 2);
+    rc = OP(be.ops->create(&be, &dc, paused, domid, on_done, d));
+    libxl_domain_config_dispose(&dc);
+    return rc;
+}
+
+/* Create and wait until it is built. */
+static uint32_t create_dom(const char *name, uint64_t mib, bool paused)
+{
+    struct done d = { 0 };
+    uint32_t domid = ~0u;
+
+    ck_assert_int_eq(create_start(name, mib, paused, &domid, &d), 0);
+    ck_assert_int_eq(d.calls, 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    return domid;
+}
+
+static void destroy_dom(uint32_t domid)
+{
+    struct done d = { 0 };
+
+    ck_assert_int_eq(OP(be.ops->destroy(&be, domid, on_done, &d)), 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+}
+
+static void info_of(uint32_t domid, struct xld_dominfo *di)
+{
+    ck_assert_int_eq(OP(be.ops->info(&be, domid, di)), 0);
+}
+
+static uint64_t free_kb(void)
+{
+    struct xld_host_info hi;
+
+    ck_assert_int_eq(OP(be.ops->host_info(&be, &hi)), 0);
+    return hi.free_memkb;
+}
+
+static bool is_gone(uint32_t domid)
+{
+    struct xld_dominfo di;
+    int rc = OP(be.ops->info(&be, domid, &di));
+
+    xld_dominfo_dispose(&di);
+    return rc == -ENOENT;
+}
+
+/* A temporary image file, with the caller's own header already in it,
+ * as xld writes it before the backend's stream. */
+#define CALLER_HDR "XLDSAVE-CALLER\n"
+
+static int image_file(char *path, size_t size)
+{
+    int fd;
+
+    snprintf(path, size, "%s/image.XXXXXX", dir);
+    fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, CALLER_HDR, strlen(CALLER_HDR)),
+                     (ssize_t)strlen(CALLER_HDR));
+    return fd;
+}
+
+/* Open an image for restore, positioned after the caller's header. */
+static int image_open(const char *path)
+{
+    char hdr[sizeof(CALLER_HDR)];
+    int fd = open(path, O_RDONLY);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(read(fd, hdr, strlen(CALLER_HDR)),
+                     (ssize_t)strlen(CALLER_HDR));
+    ck_assert_int_eq(memcmp(hdr, CALLER_HDR, strlen(CALLER_HDR)), 0);
+    return fd;
+}
+
+/* Save and wait; returns done's rc, with what was reported in *d. */
+static int save_sync(uint32_t domid, int fd, bool checkpoint, struct done *d)
+{
+    memset(d, 0, sizeof(*d));
+    ck_assert_int_eq(OP(be.ops->save(&be, domid, fd, checkpoint,
+                                     on_progress, on_done, d)),
+                     0);
+    ck_assert_int_eq(d->calls, 0);
+    WAIT_FOR(d->calls == 1, 20000);
+    return d->rc;
+}
+
+/* Restore from fd with a config of that name and size; returns done's
+ * rc and the domid. */
+static int restore_sync(const libxl_domain_config *src, int fd, bool paused,
+                        uint32_t *domid, struct done *d)
+{
+    libxl_domain_config dc;
+
+    memset(d, 0, sizeof(*d));
+
+    libxl_domain_config_init(&dc);
+    dc.c_info.name = strdup(src->c_info.name);
+    dc.c_info.uuid = src->c_info.uuid;
+    dc.b_info.target_memkb = src->b_info.target_memkb;
+    dc.b_info.max_memkb = src->b_info.max_memkb;
+    dc.b_info.max_vcpus = src->b_info.max_vcpus;
+    ck_assert_int_eq(OP(be.ops->restore(&be, &dc, fd, paused, domid,
+                                        on_progress, on_done, d)),
+                     0);
+    ck_assert_int_eq(d->calls, 0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d->calls == 1, 20000);
+    return d->rc;
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+START_TEST(host_and_dom0)
+{
+    struct xld_host_info hi;
+    struct xld_dominfo *v = NULL;
+    int n = 0;
+
+    ck_assert_int_eq(OP(be.ops->host_info(&be, &hi)), 0);
+    ck_assert_str_eq(hi.hypervisor, "sim");
+    ck_assert_str_eq(hi.xen_version, "4.17");
+    ck_assert_int_eq(hi.nr_cpus, 8);
+    ck_assert_int_eq(hi.nr_nodes, 1);
+    ck_assert_uint_eq(hi.total_memkb, 256ull << 20);
+    ck_assert_uint_eq(hi.free_memkb, (256ull - 4) << 20);
+    ck_assert_int_eq(OP(be.ops->list(&be, &v, &n)), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_uint_eq(v[0].domid, 0);
+    ck_assert_str_eq(v[0].name, "Domain-0");
+    ck_assert(v[0].running);
+    ck_assert_uint_eq(v[0].current_memkb, 4ull << 20);
+    ck_assert_int_eq(v[0].vcpu_online, 8);
+    xld_dominfo_dispose(&v[0]);
+    free(v);
+    /* Domain-0 cannot be changed. */
+    ck_assert_int_eq(OP(be.ops->pause(&be, 0)), -EPERM);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, 0)), -EPERM);
+    ck_assert_int_eq(OP(be.ops->destroy(&be, 0, on_done, NULL)), -EPERM);
+    ck_assert_int_eq(OP(be.ops->rename(&be, 0, "x")), -EPERM);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", 0, 1)), -EINVAL);
+    /* Options describe the hardware. */
+    reopen("memory=16384,cpus=4,nodes=2");
+    ck_assert_int_eq(OP(be.ops->host_info(&be, &hi)), 0);
+    ck_assert_int_eq(hi.nr_cpus, 4);
+    ck_assert_int_eq(hi.nr_nodes, 2);
+    ck_assert_uint_eq(hi.total_memkb, 16ull << 20);
+    ck_assert_uint_eq(hi.free_memkb, 12ull << 20);
+}
+END_TEST
+
+START_TEST(bad_options_and_lock)
+{
+    struct xld_backend b2 = { &xld_backend_sim_ops, NULL };
+    char opts[PATH_MAX + 64];
+
+    ck_assert_int_eq(OP(b2.ops->open(&b2, loop, "memory=abc", on_event,
+                                     NULL)), -EINVAL);
+    ck_assert_int_eq(OP(b2.ops->open(&b2, loop, "bogus=1", on_event, NULL)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(b2.ops->open(&b2, loop, "cpus", on_event, NULL)),
+                     -EINVAL);
+    snprintf(opts, sizeof(opts), "dir=%s,memory=1024,dom0-memory=2048",
+             dir);
+    close_be();
+    ck_assert_int_eq(OP(b2.ops->open(&b2, loop, opts, on_event, NULL)),
+                     -EINVAL);
+    open_be(&be, NULL);
+    /* One xld per simulated hypervisor. */
+    snprintf(opts, sizeof(opts), "dir=%s", dir);
+    ck_assert_int_eq(OP(b2.ops->open(&b2, loop, opts, on_event, NULL)),
+                     -EBUSY);
+    ck_assert_ptr_null(b2.priv);
+}
+END_TEST
+
+START_TEST(create_list_destroy)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di, *v = NULL;
+    struct done d = { 0 };
+    uint64_t free0 = free_kb(), cpu0;
+    uint32_t a, b, c;
+    int n = 0;
+
+    mkcfg(&dc, "web1", 512, 512, 4, 2);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    ck_assert_uint_eq(a, 1);
+    /* Being built: it exists, paused, and done() has not run. */
+    ck_assert_int_eq(d.calls, 0);
+    info_of(a, &di);
+    ck_assert(di.paused);
+    ck_assert(!di.running);
+    xld_dominfo_dispose(&di);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    info_of(a, &di);
+    ck_assert_str_eq(di.name, "web1");
+    ck_assert(di.running);
+    ck_assert(!di.paused && !di.shutdown && !di.dying);
+    ck_assert_int_eq(libxl_uuid_compare(&di.uuid, &dc.c_info.uuid), 0);
+    ck_assert_uint_eq(di.current_memkb, 512 * 1024);
+    ck_assert_uint_eq(di.max_memkb, 512 * 1024);
+    ck_assert_int_eq(di.vcpu_online, 2);
+    ck_assert_int_eq(di.vcpu_max, 4);
+    xld_dominfo_dispose(&di);
+    ck_assert_uint_eq(free_kb(), free0 - 512 * 1024);
+
+    /* libxl refuses a name twice, and a config without a name. */
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &b, on_done, &d)),
+                     -EEXIST);
+    libxl_domain_config_dispose(&dc);
+    mkcfg(&dc, NULL, 512, 512, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &b, on_done, &d)),
+                     -EINVAL);
+    libxl_domain_config_dispose(&dc);
+    ck_assert_int_eq(d.calls, 1);
+
+    b = create_dom("web2", 256, true);
+    ck_assert_uint_eq(b, 2);
+    info_of(b, &di);
+    ck_assert(di.paused);
+    xld_dominfo_dispose(&di);
+
+    ck_assert_int_eq(OP(be.ops->list(&be, &v, &n)), 0);
+    ck_assert_int_eq(n, 3);
+    ck_assert_uint_eq(v[0].domid, 0);
+    ck_assert_str_eq(v[1].name, "web1");
+    ck_assert_str_eq(v[2].name, "web2");
+    for (int i = 0; i < n; i++)
+        xld_dominfo_dispose(&v[i]);
+    free(v);
+    ck_assert_int_eq(OP(be.ops->info(&be, 99, &di)), -ENOENT);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->info(&be, 0x7FFF, &di)), -ENOENT);
+    xld_dominfo_dispose(&di);
+
+    /* Cpu time grows while it runs. */
+    info_of(a, &di);
+    cpu0 = di.cpu_time_ns;
+    xld_dominfo_dispose(&di);
+    run_ms(30);
+    info_of(a, &di);
+    ck_assert_uint_gt(di.cpu_time_ns, cpu0);
+    xld_dominfo_dispose(&di);
+
+    /* Destroy: dying, then gone, with a death event. */
+    memset(&d, 0, sizeof(d));
+    ck_assert_int_eq(OP(be.ops->destroy(&be, a, on_done, &d)), 0);
+    info_of(a, &di);
+    ck_assert(di.dying);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->destroy(&be, a, on_done, &d)), -EBUSY);
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), -EBUSY);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 1);
+    ck_assert(is_gone(a));
+    ck_assert_int_eq(OP(be.ops->destroy(&be, a, on_done, &d)), -ENOENT);
+    ck_assert_uint_eq(free_kb(), free0 - 256 * 1024);
+    /* Domids are not reused. */
+    c = create_dom("web3", 128, false);
+    ck_assert_uint_eq(c, 3);
+}
+END_TEST
+
+START_TEST(pause_unpause)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("p", 256, false);
+    uint64_t cpu;
+
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), 0);
+    info_of(a, &di);
+    ck_assert(di.paused && !di.running);
+    cpu = di.cpu_time_ns;
+    xld_dominfo_dispose(&di);
+    run_ms(30);
+    info_of(a, &di);
+    ck_assert_uint_eq(di.cpu_time_ns, cpu);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), 0);
+    ck_assert_int_eq(OP(be.ops->unpause(&be, a)), 0);
+    info_of(a, &di);
+    ck_assert(di.running && !di.paused);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->pause(&be, 42)), -ENOENT);
+    ck_assert_int_eq(OP(be.ops->unpause(&be, 42)), -ENOENT);
+    ck_assert_int_eq(nev, 0);
+}
+END_TEST
+
+START_TEST(shutdown_with_delay)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("s", 256, false);
+    uint64_t t0;
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", a, 150)),
+                     0);
+    t0 = xld_loop_now(loop);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
+    ck_assert_int_eq(nev, 0);
+    run_ms(50);
+    ck_assert_int_eq(nev, 0);
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+    WAIT_FOR(nev == 1, 10000);
+    ck_assert_uint_ge(xld_loop_now(loop) - t0, 140);
+    ck_assert_int_eq(evs[0].type, XLD_BE_DOMAIN_SHUTDOWN);
+    ck_assert_uint_eq(evs[0].domid, a);
+    ck_assert_int_eq(evs[0].reason, LIBXL_SHUTDOWN_REASON_POWEROFF);
+    /* Shut down, it stays until destroyed, as in Xen. */
+    run_ms(50);
+    info_of(a, &di);
+    ck_assert(di.shutdown && !di.running);
+    ck_assert_int_eq(di.shutdown_reason, LIBXL_SHUTDOWN_REASON_POWEROFF);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, a, 1)), -EINVAL);
+    destroy_dom(a);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 1);
+    ck_assert_int_eq(nev, 2);
+}
+END_TEST
+
+START_TEST(reboot_request)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("r", 256, false);
+
+    /* The default answer time (200 ms). */
+    ck_assert_int_eq(OP(be.ops->reboot(&be, a)), 0);
+    WAIT_FOR(nev == 1, 10000);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, a,
+                              LIBXL_SHUTDOWN_REASON_REBOOT), 1);
+    info_of(a, &di);
+    ck_assert(di.shutdown);
+    ck_assert_int_eq(di.shutdown_reason, LIBXL_SHUTDOWN_REASON_REBOOT);
+    xld_dominfo_dispose(&di);
+}
+END_TEST
+
+START_TEST(paused_guest_answers_when_unpaused)
+{
+    uint32_t a = create_dom("pz", 256, false);
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", a, 20)), 0);
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), 0);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
+    run_ms(100);
+    ck_assert_int_eq(nev, 0);
+    ck_assert_int_eq(OP(be.ops->unpause(&be, a)), 0);
+    WAIT_FOR(nev == 1, 10000);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, a,
+                              LIBXL_SHUTDOWN_REASON_POWEROFF), 1);
+}
+END_TEST
+
+START_TEST(ignore_shutdown)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("deaf", 256, false);
+    uint32_t b = create_dom("other", 256, false);
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "ignore-shutdown", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", 0, 10)), 0);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
+    run_ms(300);
+    ck_assert_int_eq(nev, 0);
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+    /* Listening again, it answers the request it had. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "ignore-shutdown", a, 0)), 0);
+    WAIT_FOR(nev == 1, 10000);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, a,
+                              LIBXL_SHUTDOWN_REASON_POWEROFF), 1);
+    /* The host-wide default. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "ignore-shutdown", 0, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->reboot(&be, b)), 0);
+    run_ms(100);
+    ck_assert_int_eq(nev, 1);
+    /* The way out of a guest that does not listen. */
+    destroy_dom(b);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, b, ANY_REASON), 1);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "ignore-shutdown", 0, 2)),
+                     -EINVAL);
+}
+END_TEST
+
+START_TEST(injected_guest_actions)
+{
+    static const struct {
+        const char *what;
+        libxl_shutdown_reason reason;
+    } acts[] = {
+        { "crash", LIBXL_SHUTDOWN_REASON_CRASH },
+        { "poweroff", LIBXL_SHUTDOWN_REASON_POWEROFF },
+        { "reboot", LIBXL_SHUTDOWN_REASON_REBOOT },
+        { "watchdog", LIBXL_SHUTDOWN_REASON_WATCHDOG },
+        { "soft-reset", LIBXL_SHUTDOWN_REASON_SOFT_RESET },
+    };
+    struct xld_dominfo di;
+    char name[16];
+
+    for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+        uint32_t id;
+
+        snprintf(name, sizeof(name), "g%zu", i);
+        id = create_dom(name, 128, false);
+        ck_assert_int_eq(OP(be.ops->inject(&be, acts[i].what, id, 1)), 0);
+        /* The event comes from the loop, not from inside inject. */
+        ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, id, ANY_REASON),
+                         0);
+        info_of(id, &di);
+        ck_assert(di.shutdown);
+        ck_assert_int_eq(di.shutdown_reason, acts[i].reason);
+        xld_dominfo_dispose(&di);
+        WAIT_FOR(count_ev(XLD_BE_DOMAIN_SHUTDOWN, id, acts[i].reason) == 1,
+                 10000);
+        ck_assert_int_eq(OP(be.ops->inject(&be, "crash", id, 1)), -EINVAL);
+    }
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", 77, 1)), -ENOENT);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "explode", 1, 1)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "create-ms", 1, 1)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "create-ms", 0, -1)), -EINVAL);
+}
+END_TEST
+
+START_TEST(memory_at_the_host_limit)
+{
+    libxl_domain_config dc;
+    struct done d = { 0 };
+    uint32_t a, b, x;
+
+    /* 8 GiB, of which Domain-0 has a quarter. */
+    reopen("memory=8192");
+    ck_assert_uint_eq(free_kb(), 6ull << 20);
+    a = create_dom("a", 4096, false);
+    ck_assert_int_eq(create_start("b", 4096, false, &x, &d), -ENOMEM);
+    b = create_dom("b", 2048, false);
+    ck_assert_uint_eq(free_kb(), 0);
+    ck_assert_int_eq(create_start("c", 1, false, &x, &d), -ENOMEM);
+    destroy_dom(a);
+    ck_assert_uint_eq(free_kb(), 4ull << 20);
+    /* What must fit is the maximum, not the target. */
+    mkcfg(&dc, "c", 1024, 5120, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &x, on_done, &d)),
+                     -ENOMEM);
+    libxl_domain_config_dispose(&dc);
+    mkcfg(&dc, "c", 1024, 4096, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &x, on_done, &d)),
+                     0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    /* It holds its target; it may grow to its maximum if there is room. */
+    ck_assert_uint_eq(free_kb(), 3ull << 20);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, x, 4096 * 1024)), 0);
+    ck_assert_uint_eq(free_kb(), 0);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, b, 2049 * 1024)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->set_memory_max(&be, b, 3072 * 1024)), 0);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, b, 2049 * 1024)),
+                     -ENOMEM);
+}
+END_TEST
+
+START_TEST(thousand_domains)
+{
+    static struct done d[1000];
+    static uint32_t ids[1000];
+    struct xld_dominfo *v = NULL;
+    char name[32];
+    int n = 0;
+
+    /* A thousand creates write three thousand records: without fsync,
+     * so that a slow disk does not make this a test of the disk. */
+    reopen("sync=0");
+    memset(d, 0, sizeof(d));
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof(name), "small-%04d", i);
+        ck_assert_int_eq(create_start(name, 128, false, &ids[i], &d[i]), 0);
+        ck_assert_uint_eq(ids[i], (uint32_t)i + 1);
+    }
+    for (int i = 0; i < 1000; i++)
+        WAIT_FOR(d[i].calls == 1, 60000);
+    for (int i = 0; i < 1000; i++)
+        ck_assert_int_eq(d[i].rc, 0);
+    ck_assert_int_eq(OP(be.ops->list(&be, &v, &n)), 0);
+    ck_assert_int_eq(n, 1001);
+    for (int i = 0; i < n; i++) {
+        ck_assert_uint_eq(v[i].domid, (uint32_t)i);
+        if (i) {
+            snprintf(name, sizeof(name), "small-%04d", i - 1);
+            ck_assert_str_eq(v[i].name, name);
+            ck_assert(v[i].running);
+        }
+        xld_dominfo_dispose(&v[i]);
+    }
+    free(v);
+    ck_assert_uint_eq(free_kb(), (256ull - 4) * 1024 * 1024
+                                 - 1000ull * 128 * 1024);
+}
+END_TEST
+
+START_TEST(vcpus)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di;
+    struct done d = { 0 };
+    uint32_t a;
+
+    mkcfg(&dc, "v", 256, 256, 4, 2);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d.calls == 1, 10000);
+    info_of(a, &di);
+    ck_assert_int_eq(di.vcpu_online, 2);
+    ck_assert_int_eq(di.vcpu_max, 4);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, a, 4)), 0);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, a, 5)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, a, 0)), -EINVAL);
+    info_of(a, &di);
+    ck_assert_int_eq(di.vcpu_online, 4);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, a, 1)), 0);
+    info_of(a, &di);
+    ck_assert_int_eq(di.vcpu_online, 1);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->set_vcpus(&be, 9, 1)), -ENOENT);
+}
+END_TEST
+
+START_TEST(memory_target_and_max)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di;
+    struct done d = { 0 };
+    uint64_t free0 = free_kb();
+    uint32_t a;
+
+    mkcfg(&dc, "m", 1024, 2048, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d.calls == 1, 10000);
+    info_of(a, &di);
+    ck_assert_uint_eq(di.current_memkb, 1024 * 1024);
+    ck_assert_uint_eq(di.max_memkb, 2048 * 1024);
+    xld_dominfo_dispose(&di);
+    ck_assert_uint_eq(free_kb(), free0 - 1024 * 1024);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, a, 2048 * 1024)), 0);
+    ck_assert_uint_eq(free_kb(), free0 - 2048 * 1024);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, a, 3072 * 1024)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, a, 0)), -EINVAL);
+    /* The maximum cannot go below the current target. */
+    ck_assert_int_eq(OP(be.ops->set_memory_max(&be, a, 1024 * 1024)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->set_memory_target(&be, a, 512 * 1024)), 0);
+    ck_assert_uint_eq(free_kb(), free0 - 512 * 1024);
+    ck_assert_int_eq(OP(be.ops->set_memory_max(&be, a, 1024 * 1024)), 0);
+    ck_assert_int_eq(OP(be.ops->set_memory_max(&be, a, 512ull << 20)),
+                     -ENOMEM);
+    info_of(a, &di);
+    ck_assert_uint_eq(di.current_memkb, 512 * 1024);
+    ck_assert_uint_eq(di.max_memkb, 1024 * 1024);
+    xld_dominfo_dispose(&di);
+}
+END_TEST
+
+START_TEST(rename_domain)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("old", 128, false);
+    uint32_t b = create_dom("web", 128, false);
+
+    ck_assert_int_eq(OP(be.ops->rename(&be, a, "db")), 0);
+    info_of(a, &di);
+    ck_assert_str_eq(di.name, "db");
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->rename(&be, a, "web")), -EEXIST);
+    ck_assert_int_eq(OP(be.ops->rename(&be, b, "web")), 0);
+    ck_assert_int_eq(OP(be.ops->rename(&be, a, "")), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->rename(&be, a, "a/b")), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->rename(&be, 55, "x")), -ENOENT);
+    /* The old name is free again. */
+    create_dom("old", 128, false);
+}
+END_TEST
+
+START_TEST(save_and_restore)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di;
+    struct done d = { 0 };
+    char path[PATH_MAX];
+    struct stat sb;
+    uint64_t free0 = free_kb();
+    uint32_t a, r;
+    int fd;
+
+    mkcfg(&dc, "big", 1024, 1024, 2, 2);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+
+    /* A checkpoint leaves it running. */
+    fd = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, fd, true, &d), 0);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 0);
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+    close(fd);
+    unlink(path);
+
+    /* A save: progress, then the domain is gone. */
+    fd = image_file(path, sizeof(path));
+    memset(&d, 0, sizeof(d));
+    ck_assert_int_eq(OP(be.ops->save(&be, a, fd, false, on_progress,
+                                     on_done, &d)), 0);
+    ck_assert_int_eq(OP(be.ops->save(&be, a, fd, false, on_progress,
+                                     on_done, &d)), -EBUSY);
+    ck_assert_int_eq(OP(be.ops->destroy(&be, a, on_done, &d)), -EBUSY);
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), -EBUSY);
+    WAIT_FOR(d.calls == 1, 20000);
+    ck_assert_int_eq(d.rc, 0);
+    /* The death event comes before done(). */
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 1);
+    close(fd);
+    ck_assert_int_ge(d.progress_calls, 3);
+    ck_assert(!d.backwards);
+    ck_assert_uint_eq(d.total, 1024ull << 20);
+    ck_assert_uint_eq(d.last, d.total);
+    ck_assert(is_gone(a));
+    ck_assert_uint_eq(free_kb(), free0);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    /* Our header, theirs (68 + the name), 1 MiB of data, the checksum. */
+    ck_assert_int_eq(sb.st_size, (off_t)(strlen(CALLER_HDR) + 68 + 3
+                                         + (1 << 20) + 8));
+
+    /* Restore: the same guest, running again. */
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, false, &r, &d), 0);
+    ck_assert_int_ge(d.progress_calls, 3);
+    ck_assert(!d.backwards);
+    ck_assert_uint_eq(d.last, 1024ull << 20);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), sb.st_size);
+    close(fd);
+    ck_assert_uint_gt(r, a);
+    info_of(r, &di);
+    ck_assert(di.running);
+    ck_assert_str_eq(di.name, "big");
+    ck_assert_int_eq(libxl_uuid_compare(&di.uuid, &dc.c_info.uuid), 0);
+    ck_assert_uint_eq(di.current_memkb, 1024 * 1024);
+    ck_assert_int_eq(di.vcpu_online, 2);
+    xld_dominfo_dispose(&di);
+
+    /* And once more, paused, from the same image. */
+    destroy_dom(r);
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, true, &r, &d), 0);
+    close(fd);
+    info_of(r, &di);
+    ck_assert(di.paused);
+    xld_dominfo_dispose(&di);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+/* Save a guest of mib MiB to path; returns its config (dispose it). */
+static void saved_image(const char *name, uint64_t mib, char *path,
+                        size_t size, libxl_domain_config *dc)
+{
+    struct done d = { 0 };
+    uint32_t a;
+    int fd;
+
+    mkcfg(dc, name, mib, mib, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, dc, false, &a, on_done, &d)),
+                     0);
+    WAIT_FOR(d.calls == 1, 10000);
+    fd = image_file(path, size);
+    ck_assert_int_eq(save_sync(a, fd, false, &d), 0);
+    close(fd);
+    ck_assert(is_gone(a));
+}
+
+/* Restore from a copy of the image with one byte changed (or cut
+ * short), and expect rc. */
+static void restore_damaged(const char *path, const libxl_domain_config *dc,
+                            off_t where, bool cut, int expect)
+{
+    char copy[PATH_MAX + 8];
+    uint64_t free0 = free_kb();
+    unsigned char byte;
+    struct done d;
+    uint32_t r = 0;
+    int in, out, fd;
+    ssize_t n;
+    char buf[65536];
+
+    snprintf(copy, sizeof(copy), "%s.bad", path);
+    in = open(path, O_RDONLY);
+    out = open(copy, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(in, 0);
+    ck_assert_int_ge(out, 0);
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        ck_assert_int_eq(write(out, buf, (size_t)n), n);
+    close(in);
+    if (cut) {
+        ck_assert_int_eq(ftruncate(out, where), 0);
+    } else {
+        ck_assert_int_eq(pread(out, &byte, 1, where), 1);
+        byte ^= 0x20;
+        ck_assert_int_eq(pwrite(out, &byte, 1, where), 1);
+    }
+    close(out);
+    fd = image_open(copy);
+    ck_assert_int_eq(restore_sync(dc, fd, false, &r, &d), expect);
+    close(fd);
+    unlink(copy);
+    /* A failed restore leaves nothing behind. */
+    ck_assert(is_gone(r));
+    ck_assert_uint_eq(free_kb(), free0);
+}
+
+START_TEST(corrupt_images)
+{
+    libxl_domain_config dc;
+    char path[PATH_MAX];
+    off_t base = (off_t)strlen(CALLER_HDR), size;
+    struct stat sb;
+
+    saved_image("c", 256, path, sizeof(path), &dc);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    size = sb.st_size;
+    /* A byte of the data (a zero, in the middle), of the magic, of the
+     * name, of the checksum; an image cut short. */
+    restore_damaged(path, &dc, base + 68 + 1 + 100000, false, -EINVAL);
+    restore_damaged(path, &dc, base + 3, false, -EINVAL);
+    restore_damaged(path, &dc, base + 68, false, -EINVAL);
+    restore_damaged(path, &dc, size - 1, false, -EINVAL);
+    restore_damaged(path, &dc, size - 9, true, -EINVAL);
+    restore_damaged(path, &dc, base + 20, true, -EINVAL);
+    restore_damaged(path, &dc, base, true, -EINVAL);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+START_TEST(fail_next)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di;
+    struct done d = { 0 }, p;
+    char path[PATH_MAX];
+    uint32_t a, x = 0;
+    int fd;
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 3, 2)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 0, 16)), -EINVAL);
+
+    /* create: it starts, then fails, and the domain is gone. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 0, 1)), 0);
+    ck_assert_int_eq(create_start("f", 256, false, &x, &d), 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, -EIO);
+    ck_assert(is_gone(x));
+    ck_assert_int_eq(nev, 0);
+
+    /* save: fails half way, and the guest runs on. */
+    a = create_dom("f", 256, false);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 0, 2)), 0);
+    fd = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, fd, false, &p), -EIO);
+    close(fd);
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 0);
+    /* Only the next one. */
+    fd = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, fd, true, &p), 0);
+    close(fd);
+
+    /* destroy: fails, and the domain is as it was. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 0, 8)), 0);
+    memset(&d, 0, sizeof(d));
+    ck_assert_int_eq(OP(be.ops->destroy(&be, a, on_done, &d)), 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, -EIO);
+    info_of(a, &di);
+    ck_assert(di.running && !di.dying);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_DEATH, a, ANY_REASON), 0);
+
+    /* restore: from a good image, and still it fails. */
+    fd = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, fd, false, &p), 0);
+    close(fd);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "fail-next", 0, 4)), 0);
+    mkcfg(&dc, "f", 256, 256, 1, 1);
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, false, &x, &p), -EIO);
+    close(fd);
+    ck_assert(is_gone(x));
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, false, &x, &p), 0);
+    close(fd);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+/* ---- save and restore through pipes ----------------------------------- */
+
+struct pipebuf {
+    unsigned char *data;
+    size_t len;
+    size_t cap;
+    size_t off;             /* restore: bytes fed so far */
+    struct xld_watch *w;
+};
+
+static void drain(void *opaque, int fd, short revents)
+{
+    struct pipebuf *pb = opaque;
+    ssize_t n;
+
+    (void)revents;
+    for (;;) {
+        if (pb->cap - pb->len < 65536) {
+            pb->cap = pb->cap * 2 + 65536;
+            pb->data = realloc(pb->data, pb->cap);
+            ck_assert_ptr_nonnull(pb->data);
+        }
+        n = read(fd, pb->data + pb->len, pb->cap - pb->len);
+        if (n <= 0)
+            break;
+        pb->len += (size_t)n;
+    }
+}
+
+static void feed(void *opaque, int fd, short revents)
+{
+    struct pipebuf *pb = opaque;
+    ssize_t n;
+
+    (void)revents;
+    /* A little at a time, so that the reader sees EAGAIN. */
+    if (pb->off < pb->len) {
+        size_t k = pb->len - pb->off < 4096 ? pb->len - pb->off : 4096;
+
+        n = write(fd, pb->data + pb->off, k);
+        if (n > 0)
+            pb->off += (size_t)n;
+    }
+    if (pb->off == pb->len) {
+        xld_loop_unwatch(pb->w);
+        pb->w = NULL;
+    }
+}
+
+START_TEST(save_and_restore_through_pipes)
+{
+    libxl_domain_config dc;
+    struct pipebuf pb = { 0 };
+    struct done d = { 0 };
+    struct xld_dominfo di;
+    uint32_t a, r;
+    int fds[2];
+
+    mkcfg(&dc, "piped", 256, 256, 1, 1);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+    ck_assert_int_eq(xld_loop_watch(loop, fds[0], POLLIN, drain, &pb,
+                                    &pb.w), 0);
+    ck_assert_int_eq(save_sync(a, fds[1], false, &d), 0);
+    run_ms(20);
+    xld_loop_unwatch(pb.w);
+    close(fds[0]);
+    close(fds[1]);
+    /* 256 KiB of data: more than a pipe holds, so writes met EAGAIN. */
+    ck_assert_uint_eq(pb.len, 68 + 5 + 256 * 1024 + 8);
+    ck_assert(is_gone(a));
+
+    ck_assert_int_eq(pipe2(fds, O_NONBLOCK), 0);
+    ck_assert_int_eq(xld_loop_watch(loop, fds[1], POLLOUT, feed, &pb,
+                                    &pb.w), 0);
+    ck_assert_int_eq(restore_sync(&dc, fds[0], false, &r, &d), 0);
+    if (pb.w)
+        xld_loop_unwatch(pb.w);
+    close(fds[0]);
+    close(fds[1]);
+    info_of(r, &di);
+    ck_assert(di.running);
+    ck_assert_str_eq(di.name, "piped");
+    xld_dominfo_dispose(&di);
+    free(pb.data);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+START_TEST(big_guest_sparse_image)
+{
+    libxl_domain_config dc;
+    struct done d;
+    char path[PATH_MAX];
+    struct stat sb;
+    uint32_t r;
+    int fd;
+
+    /* 64 GiB at 2 ms per GiB: quick, yet paced over many turns. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "save-ms-per-gib", 0, 2)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "restore-ms-per-gib", 0, 2)),
+                     0);
+    saved_image("huge", 64 * 1024, path, sizeof(path), &dc);
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_eq(sb.st_size, (off_t)(strlen(CALLER_HDR) + 68 + 4
+                                         + (64 << 20) + 8));
+    /* Sparse: a marker block every 64 KiB, not 64 MiB of writes. */
+    ck_assert_int_lt(sb.st_blocks * 512, 8 << 20);
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, false, &r, &d), 0);
+    close(fd);
+    ck_assert(!is_gone(r));
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+struct ticker {
+    uint64_t last;
+    uint64_t max_gap;
+    bool stop;
+};
+
+static void tick(void *opaque)
+{
+    struct ticker *t = opaque;
+    uint64_t now = xld_loop_now(loop);
+
+    if (now - t->last > t->max_gap)
+        t->max_gap = now - t->last;
+    t->last = now;
+    if (!t->stop)
+        ck_assert_int_eq(xld_loop_timer(loop, 5, tick, t, NULL), 0);
+}
+
+START_TEST(loop_stays_responsive)
+{
+    libxl_domain_config dc;
+    struct ticker t = { 0 };
+    struct done d;
+    char path[PATH_MAX];
+    uint32_t r;
+    int fd;
+
+    /* A 240 GiB guest saved and restored as fast as the backend goes: it
+     * still gives the loop a turn every few milliseconds. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "save-ms-per-gib", 0, 0)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "restore-ms-per-gib", 0, 0)),
+                     0);
+    saved_image("vast", 240 * 1024, path, sizeof(path), &dc);
+    t.last = xld_loop_now(loop);
+    ck_assert_int_eq(xld_loop_timer(loop, 5, tick, &t, NULL), 0);
+    fd = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, fd, false, &r, &d), 0);
+    close(fd);
+    t.stop = true;
+    run_ms(10);
+    ck_assert_uint_lt(t.max_gap, 250);
+    ck_assert_int_ge(d.progress_calls, 2);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+START_TEST(libxl_defaults)
+{
+    libxl_domain_config dc;
+    struct xld_dominfo di;
+    struct done d = { 0 };
+    uint32_t a;
+
+    /* What libxl fills in for a config that leaves things out: 32 MiB,
+     * one vcpu, and a uuid written back into the config. */
+    libxl_domain_config_init(&dc);
+    dc.c_info.name = strdup("bare");
+    ck_assert(libxl_uuid_is_nil(&dc.c_info.uuid));
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    ck_assert(!libxl_uuid_is_nil(&dc.c_info.uuid));
+    WAIT_FOR(d.calls == 1, 10000);
+    info_of(a, &di);
+    ck_assert_int_eq(libxl_uuid_compare(&di.uuid, &dc.c_info.uuid), 0);
+    ck_assert_uint_eq(di.current_memkb, 32 * 1024);
+    ck_assert_uint_eq(di.max_memkb, 32 * 1024);
+    ck_assert_int_eq(di.vcpu_online, 1);
+    ck_assert_int_eq(di.vcpu_max, 1);
+    xld_dominfo_dispose(&di);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+/* ---- state that outlives xld ------------------------------------------ */
+
+START_TEST(reload_state)
+{
+    static const char ud[] = "{\"config\": \"a\"}\0binary\xff";
+    struct done de = { 0 }, dc = { 0 };
+    struct xld_dominfo di, *v = NULL;
+    uint32_t a, b, c, s, e, f = 0, g;
+    uint64_t cpu_a;
+    char *data = NULL;
+    size_t len = 0;
+    int n = 0;
+
+    a = create_dom("a", 256, false);
+    b = create_dom("b", 256, false);
+    c = create_dom("c", 256, false);
+    s = create_dom("s", 256, false);
+    e = create_dom("e", 256, false);
+    ck_assert_int_eq(OP(be.ops->userdata_store(&be, a, ud, sizeof(ud))), 0);
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, b, &data, &len)),
+                     -ENOENT);
+    ck_assert_int_eq(OP(be.ops->userdata_store(&be, b, "b", 1)), 0);
+    ck_assert_int_eq(OP(be.ops->userdata_store(&be, b, "bb", 2)), 0);
+    ck_assert_int_eq(OP(be.ops->pause(&be, b)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "poweroff", c, 1)), 0);
+    WAIT_FOR(nev == 1, 10000);
+    /* s answers its request while no xld runs. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", s, 50)), 0);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, s)), 0);
+    /* e is being destroyed and f created when xld dies. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "destroy-ms", 0, 100000)), 0);
+    ck_assert_int_eq(OP(be.ops->destroy(&be, e, on_done, &de)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "create-ms", 0, 100000)), 0);
+    ck_assert_int_eq(create_start("f", 256, false, &f, &dc), 0);
+    info_of(a, &di);
+    cpu_a = di.cpu_time_ns;
+    xld_dominfo_dispose(&di);
+
+    close_be();
+    nev = 0;
+    usleep(150 * 1000);
+    open_be(&be, NULL);
+
+    ck_assert_int_eq(OP(be.ops->list(&be, &v, &n)), 0);
+    ck_assert_int_eq(n, 5);
+    ck_assert_uint_eq(v[0].domid, 0);
+    ck_assert_uint_eq(v[1].domid, a);
+    ck_assert_str_eq(v[1].name, "a");
+    ck_assert(v[1].running);
+    ck_assert_uint_gt(v[1].cpu_time_ns, cpu_a);
+    ck_assert_uint_eq(v[2].domid, b);
+    ck_assert(v[2].paused);
+    ck_assert_uint_eq(v[3].domid, c);
+    ck_assert(v[3].shutdown);
+    ck_assert_int_eq(v[3].shutdown_reason, LIBXL_SHUTDOWN_REASON_POWEROFF);
+    ck_assert_uint_eq(v[4].domid, s);
+    ck_assert(v[4].shutdown);
+    ck_assert_int_eq(v[4].shutdown_reason, LIBXL_SHUTDOWN_REASON_POWEROFF);
+    for (int i = 0; i < n; i++)
+        xld_dominfo_dispose(&v[i]);
+    free(v);
+    ck_assert(is_gone(e));
+    ck_assert(is_gone(f));
+
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, a, &data, &len)), 0);
+    ck_assert_uint_eq(len, sizeof(ud));
+    ck_assert_int_eq(memcmp(data, ud, len), 0);
+    free(data);
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, b, &data, &len)), 0);
+    ck_assert_uint_eq(len, 2);
+    ck_assert_str_eq(data, "bb");
+    free(data);
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, c, &data, &len)),
+                     -ENOENT);
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, 0, &data, &len)),
+                     -ENOENT);
+
+    /* The new xld hears of the domains that are shut down, from the loop;
+     * the old one's done() is never called. */
+    ck_assert_int_eq(nev, 0);
+    WAIT_FOR(nev == 2, 10000);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, c,
+                              LIBXL_SHUTDOWN_REASON_POWEROFF), 1);
+    ck_assert_int_eq(count_ev(XLD_BE_DOMAIN_SHUTDOWN, s,
+                              LIBXL_SHUTDOWN_REASON_POWEROFF), 1);
+    run_ms(20);
+    ck_assert_int_eq(de.calls + dc.calls, 0);
+
+    /* The host remembers its timings and its domids. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "create-ms", 0, 10)), 0);
+    g = create_dom("g", 256, false);
+    ck_assert_uint_eq(g, f + 1);
+    /* The paused guest can be resumed, the stopped one destroyed. */
+    ck_assert_int_eq(OP(be.ops->unpause(&be, b)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "destroy-ms", 0, 10)), 0);
+    destroy_dom(c);
+
+    /* A destroyed domain's userdata does not come back. */
+    reopen(NULL);
+    ck_assert(is_gone(c));
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, a, &data, &len)), 0);
+    free(data);
+    info_of(b, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+}
+END_TEST
+
+START_TEST(survives_kill_9)
+{
+    struct xld_dominfo di;
+    char *data = NULL;
+    size_t len = 0;
+    uint32_t a = 0;
+    int status;
+    pid_t pid;
+
+    /* The real thing: an xld process that dies without closing. */
+    close_be();
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        open_be(&be, NULL);
+        a = create_dom("k", 256, false);
+        ck_assert_uint_eq(a, 1);
+        ck_assert_int_eq(OP(be.ops->userdata_store(&be, a, "cfg", 3)), 0);
+        ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", a, 100)),
+                         0);
+        ck_assert_int_eq(OP(be.ops->reboot(&be, a)), 0);
+        raise(SIGKILL);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    open_be(&be, NULL);
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, 1, &data, &len)), 0);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_str_eq(data, "cfg");
+    free(data);
+    /* Its reboot request is answered, by now or soon. */
+    WAIT_FOR(count_ev(XLD_BE_DOMAIN_SHUTDOWN, 1,
+                      LIBXL_SHUTDOWN_REASON_REBOOT) == 1, 10000);
+    info_of(1, &di);
+    ck_assert_str_eq(di.name, "k");
+    ck_assert(di.shutdown);
+    xld_dominfo_dispose(&di);
+}
+END_TEST
+
+START_TEST(corrupt_state_file)
+{
+    char path[PATH_MAX], opts[PATH_MAX];
+    FILE *f;
+
+    create_dom("ok", 128, false);
+    close_be();
+    /* A record cut short: the state of this hypervisor cannot be trusted,
+     * and open() says so rather than lose a domain quietly. */
+    snprintf(path, sizeof(path), "%s/domain-5.json", dir);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"domid\": 5, \"name\": ", f);
+    fclose(f);
+    snprintf(opts, sizeof(opts), "dir=%s", dir);
+    be.ops = &xld_backend_sim_ops;
+    ck_assert_int_eq(OP(be.ops->open(&be, loop, opts, on_event, NULL)),
+                     -EINVAL);
+    ck_assert_ptr_null(be.priv);
+    /* Without the damaged file, the rest is there. */
+    unlink(path);
+    open_be(&be, NULL);
+    ck_assert(!is_gone(1));
+}
+END_TEST
+
+START_TEST(close_from_a_callback)
+{
+    uint32_t a = create_dom("x1", 128, false);
+    uint32_t b = create_dom("x2", 128, false);
+
+    /* Two events queued; the first closes the backend from inside its
+     * callback: the second must never come. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", b, 1)), 0);
+    close_in_event = true;
+    run_ms(100);
+    ck_assert_ptr_null(be.priv);
+    ck_assert_int_eq(nev, 1);
+}
+END_TEST
+
+START_TEST(close_with_work_in_flight)
+{
+    struct done d1 = { 0 }, d2 = { 0 };
+    char path[PATH_MAX];
+    uint32_t a, x;
+    int fd;
+
+    /* close() with operations in flight: nothing is called after it. */
+    a = create_dom("w", 1024, false);
+    fd = image_file(path, sizeof(path));
+    ck_assert_int_eq(OP(be.ops->save(&be, a, fd, false, on_progress,
+                                     on_done, &d1)), 0);
+    ck_assert_int_eq(create_start("w2", 128, false, &x, &d2), 0);
+    run_ms(30);
+    close_be();
+    run_ms(300);
+    close(fd);
+    ck_assert_int_eq(d1.calls, 0);
+    ck_assert_int_eq(d2.calls, 0);
+    /* The save was abandoned: the guest runs on; the create rolled back. */
+    open_be(&be, NULL);
+    ck_assert(!is_gone(a));
+    ck_assert(is_gone(x));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sim");
+    TCase *tc = tcase_create("backend");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, host_and_dom0);
+    tcase_add_test(tc, bad_options_and_lock);
+    tcase_add_test(tc, create_list_destroy);
+    tcase_add_test(tc, pause_unpause);
+    tcase_add_test(tc, shutdown_with_delay);
+    tcase_add_test(tc, reboot_request);
+    tcase_add_test(tc, paused_guest_answers_when_unpaused);
+    tcase_add_test(tc, ignore_shutdown);
+    tcase_add_test(tc, injected_guest_actions);
+    tcase_add_test(tc, memory_at_the_host_limit);
+    tcase_add_test(tc, thousand_domains);
+    tcase_add_test(tc, vcpus);
+    tcase_add_test(tc, memory_target_and_max);
+    tcase_add_test(tc, rename_domain);
+    tcase_add_test(tc, save_and_restore);
+    tcase_add_test(tc, corrupt_images);
+    tcase_add_test(tc, fail_next);
+    tcase_add_test(tc, save_and_restore_through_pipes);
+    tcase_add_test(tc, big_guest_sparse_image);
+    tcase_add_test(tc, loop_stays_responsive);
+    tcase_add_test(tc, libxl_defaults);
+    tcase_add_test(tc, reload_state);
+    tcase_add_test(tc, survives_kill_9);
+    tcase_add_test(tc, corrupt_state_file);
+    tcase_add_test(tc, close_from_a_callback);
+    tcase_add_test(tc, close_with_work_in_flight);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
