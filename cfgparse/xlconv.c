@@ -952,6 +952,8 @@ int xlconv_convert(struct xlcfg *cfg, const struct xlconv_host *host,
 {
     struct xlconv cv = { .cfg = cfg, .host = host, .dc = dc };
 
+    if (xlconv_index(&cv))
+        return ENOMEM;
     conv_create_info(&cv);
     conv_resources(&cv);
     conv_actions(&cv);
@@ -965,6 +967,7 @@ int xlconv_convert(struct xlcfg *cfg, const struct xlconv_host *host,
     xlconv_nics(&cv);
     mask_hard_affinity(&cv);
     report_unused(&cv);
+    xlconv_index_free(&cv);
     xlcfg_sort_diags(cfg);
     if (cv.oom)
         return ENOMEM;

@@ -29,7 +29,15 @@ struct xlconv {
     size_t nerrors;   /* errors recorded by the conversion */
     bool oom;         /* an allocation failed: the result is unusable */
     bool bad_affinity;  /* cpus= had an error: its maps mean nothing */
+    /* The settings sorted by name (then by position), for lookups: a
+     * conversion makes a few hundred of them. */
+    struct xlcfg_setting **by_name;
+    size_t nby_name;
 };
+
+/* Build and free cv->by_name (xlconv_convert() does both). */
+int xlconv_index(struct xlconv *cv);
+void xlconv_index_free(struct xlconv *cv);
 
 /* Diagnostics at a location (NULL: the file as a whole).  An error makes
  * the conversion fail; the conversion goes on to find the others. */

@@ -43,17 +43,62 @@ void xlconv_warn(struct xlconv *cv, const struct xlcfg_loc *at,
 
 /* ---- lookups ------------------------------------------------------------ */
 
-/* Every lookup marks the settings of that name as read, so that the
- * settings nothing read can be reported afterwards (see
- * xlconv_convert()): they are typos, or keys xl ignores. */
-static const struct xlcfg_setting *lookup(struct xlconv *cv, const char *name)
+static int by_name_cmp(const void *a, const void *b)
+{
+    const struct xlcfg_setting *x = *(struct xlcfg_setting *const *)a;
+    const struct xlcfg_setting *y = *(struct xlcfg_setting *const *)b;
+    int c = strcmp(x->name, y->name);
+
+    /* Settings live in one array, so their addresses give file order. */
+    return c ? c : (x < y ? -1 : x > y);
+}
+
+int xlconv_index(struct xlconv *cv)
 {
     struct xlcfg *cfg = cv->cfg;
 
+    cv->nby_name = 0;
+    cv->by_name = calloc(cfg->nsettings ? cfg->nsettings : 1,
+                         sizeof(*cv->by_name));
+    if (!cv->by_name)
+        return ENOMEM;
     for (size_t i = 0; i < cfg->nsettings; i++)
-        if (!cfg->settings[i].used && !strcmp(cfg->settings[i].name, name))
-            cfg->settings[i].used = true;
-    return xlcfg_find(cfg, name);
+        cv->by_name[i] = &cfg->settings[i];
+    cv->nby_name = cfg->nsettings;
+    qsort(cv->by_name, cv->nby_name, sizeof(*cv->by_name), by_name_cmp);
+    return 0;
+}
+
+void xlconv_index_free(struct xlconv *cv)
+{
+    free(cv->by_name);
+    cv->by_name = NULL;
+    cv->nby_name = 0;
+}
+
+/* Every lookup marks the settings of that name as read, so that the
+ * settings nothing read can be reported afterwards (see
+ * xlconv_convert()): they are typos, or keys xl ignores.  The last
+ * setting of the name is the one that counts, as in xl. */
+static const struct xlcfg_setting *lookup(struct xlconv *cv, const char *name)
+{
+    size_t lo = 0, hi = cv->nby_name, last;
+
+    if (!cv->by_name)
+        return xlcfg_find(cv->cfg, name);
+    /* The first entry not below name. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(cv->by_name[mid]->name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (last = lo; last < cv->nby_name
+         && !strcmp(cv->by_name[last]->name, name); last++)
+        cv->by_name[last]->used = true;
+    return last > lo ? cv->by_name[last - 1] : NULL;
 }
 
 const struct xlcfg_setting *xlconv_setting(struct xlconv *cv,
