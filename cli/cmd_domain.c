@@ -455,7 +455,7 @@ static void info_line(const char *filter, const char *k, const char *fmt,
     printf("\n");
 }
 
-static bool info_opt(void *opaque, int opt)
+static bool json_opt(void *opaque, int opt)
 {
     if (opt != 'J')
         return false;
@@ -483,7 +483,7 @@ int xlctl_cmd_info(const struct xlctl_cmd *cmd, int argc, char **argv)
     bool json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 0, 1, info_opt, &json);
+    status = options(cmd, argc, argv, "", opts, 0, 1, json_opt, &json);
     if (status >= 0)
         return status;
     if (optind < argc)
@@ -738,7 +738,7 @@ int xlctl_cmd_config_show_any(const struct xlctl_cmd *cmd, int argc,
     bool want_json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 1, 1, info_opt, &want_json);
+    status = options(cmd, argc, argv, "", opts, 1, 1, json_opt, &want_json);
     if (status >= 0)
         return status;
     arg = argv[optind];
@@ -1278,7 +1278,7 @@ int xlctl_cmd_events(const struct xlctl_cmd *cmd, int argc, char **argv)
     bool json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 0, 0, info_opt, &json);
+    status = options(cmd, argc, argv, "", opts, 0, 0, json_opt, &json);
     if (status >= 0)
         return status;
     /* Interrupted is the normal end: stop cleanly, with status 0.  The

@@ -55,7 +55,25 @@
  * thing that runs, so that xld may call anything from it, close()
  * included.  close() drops what is queued and abandons operations in
  * flight without calling their done(): they are settled by the next
- * open(), as above.
+ * open(), as above.  When an operation makes a domain go away (destroy,
+ * a save that is not a checkpoint), its XLD_BE_DOMAIN_DEATH event comes
+ * before its done(), so that done() finds the domain gone.  The suspend
+ * at the end of a save is not reported as a shutdown: the domain simply
+ * dies once its image is written.
+ *
+ * Timings (inject(), domid 0; persisted with the host): create-ms (50),
+ * save-ms-per-gib (200), restore-ms-per-gib (200), destroy-ms (20, an
+ * addition to backend.h's list), and shutdown-delay-ms (200) and
+ * ignore-shutdown (0), which with a domid other than 0 set that guest's
+ * own value and with domid 0 the default of the guests without one.
+ *
+ * Errors.  -ENOENT: no such domain; -EPERM: Domain-0 cannot be changed;
+ * -EBUSY: an operation (create, restore, save, destroy) is in flight on
+ * the domain, or (shutdown, reboot) the guest has not answered the
+ * request it already has; -EINVAL: the domain is shut down (only destroy is left for
+ * it) or an argument is out of range; -EEXIST: the name is taken (create,
+ * restore, rename); -ENOMEM: the host lacks the memory.  pause of a
+ * paused domain and unpause of a running one succeed and change nothing.
  *
  * Failures.  fail-next makes the next operation of a kind fail with
  * -EIO after it started: a create or restore that fails removes its
@@ -78,6 +96,11 @@
  *   first 8 bytes of the uuid) every 64 KiB;
  *   then a u64 FNV-1a-64 of the header and the data.
  *
+ * restore reads exactly that much from the fd's current position and
+ * creates the domain from the caller's config (the image must fit it);
+ * a bad magic, version, size or checksum, or an image cut short, fails
+ * with -EINVAL, a read error with its errno.
+ *
  * When the fd is a regular file and positioned at its end, the zeroes
  * are skipped with lseek, so the file's apparent size is proportional to
  * memory while little is written.  Both directions run in chunks driven
@@ -91,7 +114,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +127,7 @@
 #include <libxl_utils.h>
 
 #include "backend.h"
+#include "log.h"
 #include "loop.h"
 
 /* Xen's DOMID_FIRST_RESERVED: domids of guests are below it. */
@@ -321,22 +344,6 @@ struct sim_options {
 };
 
 /* ---- small helpers ------------------------------------------------- */
-
-/* open() has no other way to say why it failed than stderr, which xld
- * sends to its log (the journal under systemd). */
-static void sim_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static void sim_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("xld: sim backend: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 /* Wall clock milliseconds: what the state files keep, because they must
  * mean the same to the next xld process. */
@@ -985,7 +992,7 @@ static struct sim_op *op_new(struct sim *sim, struct sim_dom *d,
     struct sim_op *op = calloc(1, sizeof(*op));
 
     if (!op)
-        goto fail;
+        goto out;
     op->sim = sim;
     op->dom = d;
     op->kind = kind;
@@ -996,14 +1003,14 @@ static struct sim_op *op_new(struct sim *sim, struct sim_dom *d,
     op->started = xld_loop_now(sim->loop);
     op->done_note = calloc(1, sizeof(*op->done_note));
     if (!op->done_note)
-        goto fail;
+        goto out;
     if (death) {
         op->death_note = calloc(1, sizeof(*op->death_note));
         if (!op->death_note)
-            goto fail;
+            goto out;
     }
     return op;
-fail:
+out:
     op_free(op);
     return NULL;
 }
@@ -1500,7 +1507,7 @@ static int parse_file(struct sim *sim, const char *name, yajl_val *out)
         goto out;
     *out = yajl_tree_parse(text, err, sizeof(err));
     if (!*out || !YAJL_IS_OBJECT(*out)) {
-        sim_error("%s/%s: not a JSON object", sim->dir, name);
+        xld_err("sim backend: %s/%s: not a JSON object", sim->dir, name);
         yajl_tree_free(*out);
         *out = NULL;
         rc = -EINVAL;
@@ -1540,8 +1547,8 @@ static int host_load(struct sim *sim, bool *found)
         || jint(root, "shutdown_delay_ms", 0, TIMING_MAX, &v[11])
         || jint(root, "started", LLONG_MIN, LLONG_MAX, &v[12])
         || jbool(root, "ignore_shutdown", &h->ignore_shutdown)) {
-        sim_error("%s/host.json: a value is missing or out of range",
-                  sim->dir);
+        xld_err("sim backend: %s/host.json: a value is missing or out of "
+                "range", sim->dir);
         rc = -EINVAL;
         goto out;
     }
@@ -1602,8 +1609,8 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
         || jint(root, "ignore_shutdown", -1, 1, &v[8])
         || jint(root, "shutdown_delay_ms", -1, TIMING_MAX, &v[9])
         || v[2] > v[3] || v[4] > v[5]) {
-        sim_error("%s/%s: a value is missing or out of range", sim->dir,
-                  file);
+        xld_err("sim backend: %s/%s: a value is missing or out of range",
+                sim->dir, file);
         rc = -EINVAL;
         goto out;
     }
@@ -1808,7 +1815,7 @@ static int parse_options(const char *options, struct sim_options *o)
         uint64_t n = 0;
 
         if (!val) {
-            sim_error("option '%s': expected key=value", item);
+            xld_err("sim backend: option '%s': expected key=value", item);
             rc = -EINVAL;
             break;
         }
@@ -1832,13 +1839,13 @@ static int parse_options(const char *options, struct sim_options *o)
             rc = parse_num(val, 0, 1, &n);
             o->sync = (int)n;
         } else {
-            sim_error("unknown option '%s' (known: memory, cpus, nodes, "
-                      "dom0-memory, dir, sync)", item);
+            xld_err("sim backend: unknown option '%s' (known: memory, cpus, "
+                    "nodes, dom0-memory, dir, sync)", item);
             rc = -EINVAL;
             break;
         }
         if (rc == -EINVAL)
-            sim_error("option %s: invalid value '%s'", item, val);
+            xld_err("sim backend: option %s: invalid value '%s'", item, val);
     }
 out:
     free(copy);
@@ -1932,8 +1939,8 @@ static int host_setup(struct sim *sim, const struct sim_options *o)
     if (o->nodes)
         h->nodes = o->nodes;
     if (h->dom0_memkb >= h->total_memkb || h->nodes > h->cpus) {
-        sim_error("Domain-0's memory must be less than the host's, and "
-                  "there cannot be more nodes than cpus");
+        xld_err("sim backend: Domain-0's memory must be less than the "
+                "host's, and there cannot be more nodes than cpus");
         return -EINVAL;
     }
     return host_persist(sim);
@@ -1987,7 +1994,7 @@ static int sim_open(struct xld_backend *be, struct xld_loop *loop,
         rc = sim->dirfd < 0 ? -errno : 0;
     }
     if (rc) {
-        sim_error("%s: %s", sim->dir, strerror(-rc));
+        xld_err("sim backend: %s: %s", sim->dir, strerror(-rc));
         goto out;
     }
     /* One simulated hypervisor, one xld: a second one on the same
@@ -1996,8 +2003,8 @@ static int sim_open(struct xld_backend *be, struct xld_loop *loop,
                           0600);
     if (sim->lock_fd < 0 || flock(sim->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-        sim_error("%s: %s", sim->dir,
-                  rc == -EBUSY ? "in use by another xld" : strerror(-rc));
+        xld_err("sim backend: %s: %s", sim->dir,
+                rc == -EBUSY ? "in use by another xld" : strerror(-rc));
         goto out;
     }
     rc = host_setup(sim, &o);
@@ -2010,8 +2017,8 @@ static int sim_open(struct xld_backend *be, struct xld_loop *loop,
     if (rc) {
         /* -EINVAL comes with its own message, naming what is wrong. */
         if (rc != -EINVAL)
-            sim_error("%s: cannot load the state: %s", sim->dir,
-                      strerror(-rc));
+            xld_err("sim backend: %s: cannot load the state: %s",
+                    sim->dir, strerror(-rc));
         goto out;
     }
     be->priv = sim;
@@ -2473,11 +2480,13 @@ static int request(struct xld_backend *be, uint32_t domid,
 
     if (rc)
         return rc;
+    /* The guest has a request it has not answered: it is on its way down,
+     * or not listening.  Saying so lets xld tell a guest that cannot be
+     * asked (and destroy it, when forced) from one that was. */
+    if (d->st.request != SIM_REQ_NONE)
+        return -EBUSY;
     old = d->st;
-    /* A second request before the answer changes what the guest will do,
-     * not when: it is already on its way down. */
-    if (d->st.request == SIM_REQ_NONE)
-        d->st.request_deadline = wall_ms() + dom_delay(d);
+    d->st.request_deadline = wall_ms() + dom_delay(d);
     d->st.request = req;
     return dom_commit(sim, d, &old);
 }
@@ -2614,9 +2623,11 @@ static int sim_rename(struct xld_backend *be, uint32_t domid,
     d->name = new_name;
     rc = dom_persist(sim, d);
     if (rc) {
+        /* Back to the old name; the new one is freed below. */
         d->name = old_name;
         goto out;
     }
+    /* The domain owns the new name now; the old one is freed below. */
     new_name = old_name;
 out:
     free(new_name);
@@ -2747,7 +2758,7 @@ static int inject_guest_setting(struct sim *sim, bool ignore, uint32_t domid,
     struct sim_dom *d = dom_get(sim, domid);
     int rc;
 
-    if (ignore ? (value != 0 && value != 1) : (value < 0 || value > TIMING_MAX))
+    if (ignore ? value != 0 && value != 1 : value < 0 || value > TIMING_MAX)
         return -EINVAL;
     if (!d)
         return -ENOENT;

@@ -790,8 +790,13 @@ static struct xld_domain *adopt(struct xld_dm *dm, struct xld_dominfo *di,
                     "again; xld will not handle its shutdowns",
                     dom->name, di->domid);
             dom->managed = false;
-        } else if (!have_ud) {
-            domain_store_userdata(dom);
+        } else {
+            if (!have_ud)
+                domain_store_userdata(dom);
+            /* Found by its userdata alone: the state folder was lost or
+             * the record never written; write it now. */
+            if (!rec)
+                xld_state_write(dm->st, &dom->rec);
         }
     }
     dom->info = *di;
@@ -1082,6 +1087,22 @@ static int errno_rc(int rc)
     return rc < 0 ? rc : -rc;
 }
 
+/* A failure of a file xld reads or writes (the image of a save) is not
+ * one of the domain: its errno must not read as "no such domain" or
+ * "busy" to the client.  The message keeps the real reason. */
+static int file_rc(int rc)
+{
+    switch (rc) {
+    case -ENOENT:
+    case -EEXIST:
+    case -EBUSY:
+    case -EINVAL:
+        return -EIO;
+    default:
+        return rc;
+    }
+}
+
 /* -- create and restore -- */
 
 static void created(void *opaque, int rc)
@@ -1208,7 +1229,8 @@ static void saved(void *opaque, int rc)
     }
     if (rc) {
         end_op(dom, false);
-        op_finish(op, rc, "saving to %s: %s", op->path, strerror(-rc));
+        op_finish(op, file_rc(rc), "saving to %s: %s", op->path,
+                  strerror(-rc));
         return;
     }
     xld_notice("saved %s (domid %" PRIu32 ") to %s", dom->name, dom->domid,
@@ -1246,7 +1268,7 @@ static void start_save(struct xld_dm_op *op)
         rc = -errno;
         free(op->tmppath);
         op->tmppath = NULL;
-        op_finish(op, rc, "%s.tmp: %s", op->path, strerror(-rc));
+        op_finish(op, file_rc(rc), "%s.tmp: %s", op->path, strerror(-rc));
         return;
     }
     begin_op(dom, "save", op->path);
@@ -1254,8 +1276,8 @@ static void start_save(struct xld_dm_op *op)
     rc = xld_image_write_header(op->fd, dom->rec.json, &dom->rec);
     if (rc) {
         end_op(dom, false);
-        op_finish(op, -rc, "writing the header of %s: %s", op->path,
-                  strerror(rc));
+        op_finish(op, file_rc(-rc), "writing the header of %s: %s",
+                  op->path, strerror(rc));
         return;
     }
     rc = be->ops->save(be, dom->domid, op->fd, op->checkpoint, op_progress,

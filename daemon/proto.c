@@ -36,7 +36,6 @@ struct xld_proto {
     struct xld_dm *dm;
     struct xld_control *ctl;
     char *backend_name;
-    unsigned long serial;
 };
 
 struct xld_request;

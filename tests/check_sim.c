@@ -531,6 +531,9 @@ START_TEST(shutdown_with_delay)
     t0 = xld_loop_now(loop);
     ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     ck_assert_int_eq(nev, 0);
+    /* It is on its way down: a second request is refused. */
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EBUSY);
+    ck_assert_int_eq(OP(be.ops->reboot(&be, a)), -EBUSY);
     run_ms(50);
     ck_assert_int_eq(nev, 0);
     info_of(a, &di);
@@ -600,6 +603,8 @@ START_TEST(ignore_shutdown)
     ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     run_ms(300);
     ck_assert_int_eq(nev, 0);
+    /* Asked already and not listening: xld can tell. */
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EBUSY);
     info_of(a, &di);
     ck_assert(di.running);
     xld_dominfo_dispose(&di);

@@ -14,14 +14,17 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/xld-test.XXXXXX")
 S=$TMP/s
 RO=$TMP/ro
 XLD_PID=
-XLDC="python3 $HERE/xldc.py"
+# Debian's python3 when there is one: a version manager's shim costs
+# most of a second per call, and the tests make hundreds.
+PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+XLDC="$PYTHON $HERE/xldc.py"
 
 cleanup() {
     if [ -n "$XLD_PID" ] && kill -0 "$XLD_PID" 2>/dev/null; then
         kill -9 "$XLD_PID" 2>/dev/null
         wait "$XLD_PID" 2>/dev/null
     fi
-    rm -rf "$TMP"
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
@@ -34,14 +37,19 @@ fail() {
     exit 1
 }
 
-# start_xld [EXTRA OPTIONS...]: start xld and wait for both sockets.
+# start_xld [EXTRA OPTIONS...]: start xld and wait until it is ready
+# (its "ready" line in the log: the socket files of an xld killed
+# earlier are still there, so their presence says nothing).
 start_xld() {
+    local ready
+    ready=$(grep -c "notice: ready:" "$TMP/xld.log" 2>/dev/null)
     "$XLD" --backend=sim -f -v --socket="$S" --ro-socket="$RO" \
         --state-dir="$TMP/state" --backend-options="dir=$TMP/sim,sync=0" \
         "$@" >>"$TMP/xld.log" 2>&1 &
     XLD_PID=$!
     for _ in $(seq 1 200); do
-        [ -S "$S" ] && [ -S "$RO" ] && return 0
+        [ "$(grep -c "notice: ready:" "$TMP/xld.log")" -gt "${ready:-0}" ] \
+            && return 0
         kill -0 "$XLD_PID" 2>/dev/null || fail "xld exited at start"
         sleep 0.05
     done
@@ -108,7 +116,7 @@ config() {
 
 # JSON string of stdin.
 json_str() {
-    python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))'
+    $PYTHON -c 'import json,sys; print(json.dumps(sys.stdin.read()))'
 }
 
 # create NAME [MEMORY-MIB]: create a domain; prints the reply.

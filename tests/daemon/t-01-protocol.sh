@@ -24,7 +24,7 @@ out=$(printf 'not json\n{"execute": \n[1,2]\n"str"\n\n\r\n{"execute":"info","id"
 alive
 
 # Nesting too deep to parse safely.
-out=$(python3 -c 'print("{\"execute\":\"info\",\"x\":" + "["*100000 + "]"*100000 + "}")' \
+out=$($PYTHON -c 'print("{\"execute\":\"info\",\"x\":" + "["*100000 + "]"*100000 + "}")' \
       | $XLDC raw "$S" | sed -n 2p)
 expect_error ParseError "$out"
 alive
@@ -39,7 +39,7 @@ for id in '"abc"' '{"a":[1,2.5,null,true]}' '[1,"x"]' '-3' '1.5' 'null' 'false';
     r=$(printf '{"execute":"subscribe","id":%s}\n' "$id" | $XLDC raw "$S" | sed -n 2p)
     [ "$(get 'json.dumps(r["id"]) if "id" in r else "missing"' <<<"$r" 2>/dev/null \
          || get 'r["id"]' <<<"$r")" != missing ] || fail "id $id: $r"
-    python3 -c "import json,sys; r=json.loads(sys.argv[1]); assert r['id']==json.loads(sys.argv[2]), r" \
+    $PYTHON -c "import json,sys; r=json.loads(sys.argv[1]); assert r['id']==json.loads(sys.argv[2]), r" \
         "$r" "$id" || fail "id $id echoed as: $r"
 done
 expect_error InvalidArgument "$(call list '{"domain": true}')"
@@ -63,15 +63,15 @@ expect_error ParseError "$(printf '{"execute":"info","id":"\xff\xfe"}\n' | $XLDC
 
 # A request over 1 MiB: TooLarge, and the connection is closed (raw
 # returns only when xld closes it).
-out=$(python3 -c 'import sys; sys.stdout.write("{\"execute\":\"info\",\"x\":\"" + "a"*(1100*1024) + "\"}\n{\"execute\":\"info\"}\n")' \
+out=$($PYTHON -c 'import sys; sys.stdout.write("{\"execute\":\"info\",\"x\":\"" + "a"*(1100*1024) + "\"}\n{\"execute\":\"info\"}\n")' \
       | timeout 20 $XLDC raw "$S")
 [ "$(wc -l <<<"$out")" -eq 2 ] || fail "after TooLarge, more came: $(cut -c1-200 <<<"$out")"
 expect_error TooLarge "$(sed -n 2p <<<"$out")"
 # The same without a newline at all.
-out=$(python3 -c 'import sys; sys.stdout.write("x"*(2*1024*1024))' | timeout 20 $XLDC raw "$S")
+out=$($PYTHON -c 'import sys; sys.stdout.write("x"*(2*1024*1024))' | timeout 20 $XLDC raw "$S")
 expect_error TooLarge "$(sed -n 2p <<<"$out")"
 # Just under the limit is fine.
-r=$(python3 -c 'import sys; sys.stdout.write("{\"execute\":\"info\",\"id\":\"" + "a"*(1000*1024) + "\"}\n")' \
+r=$($PYTHON -c 'import sys; sys.stdout.write("{\"execute\":\"info\",\"id\":\"" + "a"*(1000*1024) + "\"}\n")' \
     | timeout 20 $XLDC raw "$S" | sed -n 2p)
 expect_ok "$r"
 alive
@@ -88,13 +88,15 @@ expect_error PermissionDenied "$(call_ro destroy)"
 [ "$(domains)" = Domain-0 ] || fail "a domain appeared: $(domains)"
 
 # A client that sends and leaves at once does not disturb xld.
+pids=
 for _ in $(seq 1 20); do
     printf '{"execute":"list"}\n{"execute":"info"}\n' | timeout 5 $XLDC raw "$S" >/dev/null &
+    pids="$pids $!"
 done
-wait
+wait $pids
 # A client that never reads its replies is dropped past 4 MiB queued,
 # and the others are served meanwhile.
-python3 - "$S" <<'PY' &
+$PYTHON - "$S" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -3,6 +3,9 @@
 # header and columns, one domain or all, --json, --long and --verbose.
 set -u
 : "${XLD:?set XLD to the xld binary}" "${XLCTL:?set XLCTL to the xlctl binary}"
+# Absolute: some checks run xlctl from another directory.
+XLD=$(cd "$(dirname "$XLD")" && pwd)/$(basename "$XLD")
+XLCTL=$(cd "$(dirname "$XLCTL")" && pwd)/$(basename "$XLCTL")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xld-t.XXXXXX")
 sock=$tmp/xld.sock
 ro=$tmp/xld-ro.sock
@@ -32,11 +35,16 @@ check() {
     if "$@"; then ok; else bad "$what"; fi
 }
 # run CMD...: run it; $rc is its status, $out and $err what it printed.
+# Under ASan/UBSan a report exits 1 like an ordinary failure would, so
+# every stderr is searched for one.
 run() {
     "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     out=$(cat "$tmp/out")
     err=$(cat "$tmp/err")
+    if grep -Eq 'Sanitizer|runtime error:' "$tmp/err"; then
+        bad "a sanitizer report from: $*"
+    fi
 }
 x() { "$XLCTL" --socket "$sock" "$@"; }
 # eventually SECONDS TEST...: wait until the test passes.
@@ -184,6 +192,19 @@ check "list -v exits 0" [ "$rc" -eq 0 ]
 check "list -v's header" grep -q "^${header}   UUID                            Reason-Code	Security Label\$" "$tmp/out"
 check "list -v shows web1's UUID" \
     eval "grep -Eq '^web1 .* [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} +- +-\$' \"\$tmp/out\""
+
+# The bash completion offers the domains' names, from xlctl list --json.
+"$XLCTL" completion bash >"$tmp/completion.bash"
+complete_words() {
+    bash -c '
+        source "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+        _xlctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/completion.bash" "$@" | LC_ALL=C sort
+}
+check "completion of a domain name" \
+    [ "$(complete_words "$XLCTL" --socket "$sock" pause we)" = web1 ]
+check "completion of save's domain" \
+    [ "$(complete_words "$XLCTL" --socket "$sock" save -c D)" = Domain-0 ]
 
 # Several domains, listed in domid order.
 cfg web2

@@ -4,6 +4,9 @@
 # with domains named by name, domid or UUID.
 set -u
 : "${XLD:?set XLD to the xld binary}" "${XLCTL:?set XLCTL to the xlctl binary}"
+# Absolute: some checks run xlctl from another directory.
+XLD=$(cd "$(dirname "$XLD")" && pwd)/$(basename "$XLD")
+XLCTL=$(cd "$(dirname "$XLCTL")" && pwd)/$(basename "$XLCTL")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xld-t.XXXXXX")
 sock=$tmp/xld.sock
 ro=$tmp/xld-ro.sock
@@ -33,11 +36,16 @@ check() {
     if "$@"; then ok; else bad "$what"; fi
 }
 # run CMD...: run it; $rc is its status, $out and $err what it printed.
+# Under ASan/UBSan a report exits 1 like an ordinary failure would, so
+# every stderr is searched for one.
 run() {
     "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     out=$(cat "$tmp/out")
     err=$(cat "$tmp/err")
+    if grep -Eq 'Sanitizer|runtime error:' "$tmp/err"; then
+        bad "a sanitizer report from: $*"
+    fi
 }
 x() { "$XLCTL" --socket "$sock" "$@"; }
 # eventually SECONDS TEST...: wait until the test passes.

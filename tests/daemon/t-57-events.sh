@@ -4,6 +4,9 @@
 # SIGTERM or SIGINT, and an error when xld goes away.
 set -u
 : "${XLD:?set XLD to the xld binary}" "${XLCTL:?set XLCTL to the xlctl binary}"
+# Absolute: some checks run xlctl from another directory.
+XLD=$(cd "$(dirname "$XLD")" && pwd)/$(basename "$XLD")
+XLCTL=$(cd "$(dirname "$XLCTL")" && pwd)/$(basename "$XLCTL")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xld-t.XXXXXX")
 sock=$tmp/xld.sock
 ro=$tmp/xld-ro.sock
@@ -33,11 +36,16 @@ check() {
     if "$@"; then ok; else bad "$what"; fi
 }
 # run CMD...: run it; $rc is its status, $out and $err what it printed.
+# Under ASan/UBSan a report exits 1 like an ordinary failure would, so
+# every stderr is searched for one.
 run() {
     "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     out=$(cat "$tmp/out")
     err=$(cat "$tmp/err")
+    if grep -Eq 'Sanitizer|runtime error:' "$tmp/err"; then
+        bad "a sanitizer report from: $*"
+    fi
 }
 x() { "$XLCTL" --socket "$sock" "$@"; }
 # eventually SECONDS TEST...: wait until the test passes.
@@ -103,7 +111,7 @@ start_xld
 # events_until FILE PATTERN: wait for a line.
 seen() { grep -Eq "$2" "$1"; }
 
-x events >"$tmp/ev" 2>"$tmp/ev.err" &
+"$XLCTL" --socket "$sock" events >"$tmp/ev" 2>"$tmp/ev.err" &
 ev=$!
 "$XLCTL" --socket "$ro" events --json >"$tmp/evj" 2>"$tmp/evj.err" &
 evj=$!
@@ -158,7 +166,7 @@ wait $ev
 rc=$?
 check "events ends with status 0 on SIGTERM" [ "$rc" -eq 0 ]
 check "events prints nothing on stderr" [ ! -s "$tmp/ev.err" ]
-x events >/dev/null 2>"$tmp/ev2.err" &
+"$XLCTL" --socket "$sock" events >/dev/null 2>"$tmp/ev2.err" &
 ev2=$!
 sleep 0.5
 kill -INT $ev2

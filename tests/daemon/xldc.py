@@ -74,7 +74,9 @@ def cmd_raw(path):
     data = sys.stdin.buffer.read()
     try:
         s.sendall(data)
-    except (BrokenPipeError, ConnectionResetError):
+        # Said everything: xld answers what it got, then closes.
+        s.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError, OSError):
         pass
     r = Lines(s)
     try:
