@@ -70,10 +70,11 @@
  * Errors.  -ENOENT: no such domain; -EPERM: Domain-0 cannot be changed;
  * -EBUSY: an operation (create, restore, save, destroy) is in flight on
  * the domain, or (shutdown, reboot) the guest has not answered the
- * request it already has; -EINVAL: the domain is shut down (only destroy is left for
- * it) or an argument is out of range; -EEXIST: the name is taken (create,
- * restore, rename); -ENOMEM: the host lacks the memory.  pause of a
- * paused domain and unpause of a running one succeed and change nothing.
+ * request it already has; -EINVAL: the domain is shut down (only destroy
+ * is left for it) or an argument is out of range; -EEXIST: the name is
+ * taken (create, restore, rename); -ENOMEM: the host lacks the memory.
+ * pause of a paused domain and unpause of a running one succeed and
+ * change nothing.
  *
  * Failures.  fail-next makes the next operation of a kind fail with
  * -EIO after it started: a create or restore that fails removes its
@@ -129,6 +130,8 @@
 #include "backend.h"
 #include "log.h"
 #include "loop.h"
+
+#define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Xen's DOMID_FIRST_RESERVED: domids of guests are below it. */
 #define SIM_DOMID_LIMIT 0x7FF0u
@@ -293,7 +296,6 @@ struct sim_stream {
     unsigned char buf[SIM_CHUNK];
     size_t buf_len;               /* save: bytes made, not yet written */
     size_t buf_off;
-    uint64_t img_target_memkb;    /* restore: from the header */
 };
 
 struct sim_op {
@@ -1275,7 +1277,6 @@ static int stream_parse_fixed(struct sim_op *op)
         return -EINVAL;
     s->hdr_len = hdr_len;
     s->data_len = data_len;
-    s->img_target_memkb = target;
     s->total = hdr_len + data_len + SIM_TRAILER;
     return 0;
 }
@@ -1596,9 +1597,10 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
         || libxl_shutdown_reason_from_string(reason, &d->st.reason)
         || jbool(root, "paused", &d->st.paused)
         || jbool(root, "shutdown", &d->st.shutdown)
-        || jenum(root, "op", op_names, 5, &op)
+        || jenum(root, "op", op_names, ARRAY_SIZE(op_names), &op)
         || jbool(root, "op_paused", &d->st.op_paused)
-        || jenum(root, "request", request_names, 3, &req)
+        || jenum(root, "request", request_names, ARRAY_SIZE(request_names),
+                 &req)
         || jint(root, "request_deadline", LLONG_MIN, LLONG_MAX, &v[1])
         || jint(root, "target_memkb", 1, LLONG_MAX, &v[2])
         || jint(root, "max_memkb", 1, LLONG_MAX, &v[3])
@@ -2480,11 +2482,16 @@ static int request(struct xld_backend *be, uint32_t domid,
 
     if (rc)
         return rc;
-    /* The guest has a request it has not answered: it is on its way down,
-     * or not listening.  Saying so lets xld tell a guest that cannot be
-     * asked (and destroy it, when forced) from one that was. */
-    if (d->st.request != SIM_REQ_NONE)
-        return -EBUSY;
+    /* The guest has a request it has not answered: as in Xen, where a
+     * request is a xenstore key the toolstack writes, asking again only
+     * replaces what is asked; the guest answers when it answers. */
+    if (d->st.request != SIM_REQ_NONE) {
+        if (d->st.request == req)
+            return 0;
+        old = d->st;
+        d->st.request = req;
+        return dom_commit(sim, d, &old);
+    }
     old = d->st;
     d->st.request_deadline = wall_ms() + dom_delay(d);
     d->st.request = req;
@@ -2795,8 +2802,7 @@ static int sim_inject(struct xld_backend *be, const char *what,
 
     if (!what)
         return -EINVAL;
-    for (size_t i = 0; i < sizeof(guest_actions) / sizeof(guest_actions[0]);
-         i++)
+    for (int i = 0; i < ARRAY_SIZE(guest_actions); i++)
         if (!strcmp(what, guest_actions[i].what))
             return inject_action(sim, guest_actions[i].reason, domid);
     if (!strcmp(what, "ignore-shutdown"))

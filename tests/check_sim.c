@@ -322,7 +322,6 @@ static int restore_sync(const libxl_domain_config *src, int fd, bool paused,
     libxl_domain_config dc;
 
     memset(d, 0, sizeof(*d));
-
     libxl_domain_config_init(&dc);
     dc.c_info.name = strdup(src->c_info.name);
     dc.c_info.uuid = src->c_info.uuid;
@@ -526,21 +525,21 @@ START_TEST(shutdown_with_delay)
     uint32_t a = create_dom("s", 256, false);
     uint64_t t0;
 
-    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", a, 150)),
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", a, 300)),
                      0);
     t0 = xld_loop_now(loop);
     ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     ck_assert_int_eq(nev, 0);
-    /* It is on its way down: a second request is refused. */
-    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EBUSY);
-    ck_assert_int_eq(OP(be.ops->reboot(&be, a)), -EBUSY);
+    /* Asking again, as in Xen, is fine and does not restart the guest's
+     * clock: it answers when it would have. */
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     run_ms(50);
     ck_assert_int_eq(nev, 0);
     info_of(a, &di);
     ck_assert(di.running);
     xld_dominfo_dispose(&di);
     WAIT_FOR(nev == 1, 10000);
-    ck_assert_uint_ge(xld_loop_now(loop) - t0, 140);
+    ck_assert_uint_ge(xld_loop_now(loop) - t0, 290);
     ck_assert_int_eq(evs[0].type, XLD_BE_DOMAIN_SHUTDOWN);
     ck_assert_uint_eq(evs[0].domid, a);
     ck_assert_int_eq(evs[0].reason, LIBXL_SHUTDOWN_REASON_POWEROFF);
@@ -603,8 +602,8 @@ START_TEST(ignore_shutdown)
     ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     run_ms(300);
     ck_assert_int_eq(nev, 0);
-    /* Asked already and not listening: xld can tell. */
-    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EBUSY);
+    /* Asked again and still not listening: the request stands. */
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), 0);
     info_of(a, &di);
     ck_assert(di.running);
     xld_dominfo_dispose(&di);
@@ -1438,12 +1437,18 @@ END_TEST
 START_TEST(close_with_work_in_flight)
 {
     struct done d1 = { 0 }, d2 = { 0 };
+    struct xld_dominfo di;
     char path[PATH_MAX];
     uint32_t a, x;
     int fd;
 
-    /* close() with operations in flight: nothing is called after it. */
+    /* close() with operations in flight: nothing is called after it.
+     * They are slow enough not to end before close(), however busy the
+     * machine that runs the test. */
     a = create_dom("w", 1024, false);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "create-ms", 0, 100000)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "save-ms-per-gib", 0, 100000)),
+                     0);
     fd = image_file(path, sizeof(path));
     ck_assert_int_eq(OP(be.ops->save(&be, a, fd, false, on_progress,
                                      on_done, &d1)), 0);
@@ -1456,7 +1461,9 @@ START_TEST(close_with_work_in_flight)
     ck_assert_int_eq(d2.calls, 0);
     /* The save was abandoned: the guest runs on; the create rolled back. */
     open_be(&be, NULL);
-    ck_assert(!is_gone(a));
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
     ck_assert(is_gone(x));
 }
 END_TEST
