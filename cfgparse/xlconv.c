@@ -662,6 +662,27 @@ static void conv_resources(struct xlconv *cv)
 
 /* ---- shutdown actions -------------------------------------------------- */
 
+/* xl.cfg(5)'s names of the actions (libxl's own names differ: it says
+ * "restart_rename" where a config says "rename-restart"). */
+static const char *const action_names[] = {
+    [LIBXL_ACTION_ON_SHUTDOWN_DESTROY] = "destroy",
+    [LIBXL_ACTION_ON_SHUTDOWN_RESTART] = "restart",
+    [LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME] = "rename-restart",
+    [LIBXL_ACTION_ON_SHUTDOWN_PRESERVE] = "preserve",
+    [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY] = "coredump-destroy",
+    [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART] = "coredump-restart",
+    [LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET] = "soft-reset",
+};
+
+const char *xlconv_action_name(libxl_action_on_shutdown a)
+{
+    if ((int)a >= 0 && (size_t)a < sizeof(action_names)
+                                    / sizeof(*action_names)
+        && action_names[a])
+        return action_names[a];
+    return "unknown";
+}
+
 static void conv_actions(struct xlconv *cv)
 {
     static const struct {
@@ -678,15 +699,6 @@ static void conv_actions(struct xlconv *cv)
         { "on_soft_reset", "soft-reset",
           offsetof(libxl_domain_config, on_soft_reset) },
     };
-    static const char *const names[] = {
-        [LIBXL_ACTION_ON_SHUTDOWN_DESTROY] = "destroy",
-        [LIBXL_ACTION_ON_SHUTDOWN_RESTART] = "restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME] = "rename-restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_PRESERVE] = "preserve",
-        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY] = "coredump-destroy",
-        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART] = "coredump-restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET] = "soft-reset",
-    };
 
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         libxl_action_on_shutdown *a =
@@ -696,8 +708,9 @@ static void conv_actions(struct xlconv *cv)
 
         if (xlconv_string(cv, actions[i].key, &buf, false))
             buf = actions[i].dflt;
-        for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
-            if (names[n] && !strcmp(buf, names[n])) {
+        for (size_t n = 0; n < sizeof(action_names) / sizeof(*action_names);
+             n++) {
+            if (action_names[n] && !strcmp(buf, action_names[n])) {
                 *a = (libxl_action_on_shutdown)n;
                 found = true;
             }

@@ -43,6 +43,9 @@ void xlconv_host_dispose(struct xlconv_host *host);
 int xlconv_convert(struct xlcfg *cfg, const struct xlconv_host *host,
                    libxl_domain_config *dc);
 
+/* An on_poweroff/on_reboot/... action by its xl.cfg(5) name. */
+const char *xlconv_action_name(libxl_action_on_shutdown a);
+
 /* The JSON of a domain config exactly as `xl -N create` prints it
  * (libxl's generator, yajl's indentation, a final newline).  Returns
  * a malloc'd string, or NULL on ENOMEM. */

@@ -125,20 +125,7 @@ const char *xld_dm_shutdown_reason_name(libxl_shutdown_reason r)
 
 static const char *action_name(libxl_action_on_shutdown a)
 {
-    static const char *const names[] = {
-        [LIBXL_ACTION_ON_SHUTDOWN_DESTROY] = "destroy",
-        [LIBXL_ACTION_ON_SHUTDOWN_RESTART] = "restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME] = "rename-restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_PRESERVE] = "preserve",
-        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY] = "coredump-destroy",
-        [LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART] = "coredump-restart",
-        [LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET] = "soft-reset",
-    };
-
-    if ((int)a >= 0 && (size_t)a < sizeof(names) / sizeof(*names)
-        && names[a])
-        return names[a];
-    return "unknown";
+    return xlconv_action_name(a);
 }
 
 const char *xld_dm_state_name(const struct xld_domain *dom)
