@@ -818,12 +818,46 @@ static bool owns_death(const struct xld_dm_op *op)
     }
 }
 
+/* A domain of the table and its place in it, for refresh's index. */
+struct dm_ref {
+    uint32_t domid;
+    size_t pos;
+    struct xld_domain *dom;
+};
+
+static int dm_ref_cmp(const void *a, const void *b)
+{
+    const struct dm_ref *x = a, *y = b;
+
+    if (x->domid != y->domid)
+        return x->domid < y->domid ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* The first (in table order) entry of that domid, or NULL. */
+static struct dm_ref *dm_ref_find(struct dm_ref *refs, size_t n,
+                                  uint32_t domid)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (refs[mid].domid < domid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && refs[lo].domid == domid ? &refs[lo] : NULL;
+}
+
 int xld_dm_refresh(struct xld_dm *dm)
 {
     struct xld_dominfo *list = NULL;
     struct xld_domain *dom, *next;
+    struct dm_ref *refs = NULL, *making = NULL;
     bool *seen = NULL;
-    size_t ndoms = 0, i;
+    size_t ndoms = 0, nrefs = 0, nmaking = 0, i;
     int n = 0, rc;
 
     rc = -dm->be->ops->list(dm->be, &list, &n);
@@ -834,46 +868,54 @@ int xld_dm_refresh(struct xld_dm *dm)
     TAILQ_FOREACH(dom, &dm->domains, link)
         ndoms++;
     seen = calloc(ndoms + 1, sizeof(*seen));
-    if (!seen) {
+    refs = calloc(ndoms + 1, sizeof(*refs));
+    making = calloc(ndoms + 1, sizeof(*making));
+    if (!seen || !refs || !making) {
         rc = ENOMEM;
         goto out;
     }
+    /* An index by domid, so that matching the hypervisor's list with the
+     * table costs n log n, not n squared (a list of 1000 domains spent
+     * most of its time here); and the few domains being made, which are
+     * matched by uuid before the backend tells their domid. */
+    i = 0;
+    TAILQ_FOREACH(dom, &dm->domains, link) {
+        if (dom->state != XLD_DS_GONE) {
+            refs[nrefs++] = (struct dm_ref){ dom->domid, i, dom };
+            if (dom->state == XLD_DS_CREATING
+                || dom->state == XLD_DS_RESTARTING)
+                making[nmaking++] = (struct dm_ref){ dom->domid, i, dom };
+        }
+        i++;
+    }
+    qsort(refs, nrefs, sizeof(*refs), dm_ref_cmp);
     for (int k = 0; k < n; k++) {
         struct xld_dominfo *di = &list[k];
-        bool known = false;
+        struct dm_ref *r = dm_ref_find(refs, nrefs, di->domid);
+        struct dm_ref *m = NULL;
 
-        i = 0;
-        TAILQ_FOREACH(dom, &dm->domains, link) {
-            if (dom->state != XLD_DS_GONE && dom->domid == di->domid) {
-                known = true;
-                if (i < ndoms)
-                    seen[i] = true;
-                if (di->name && dom->name && strcmp(di->name, dom->name)
-                    && dom->state == XLD_DS_ACTIVE) {
-                    xld_info("domain %" PRIu32 " was renamed from %s to %s "
-                             "outside xld", di->domid, dom->name, di->name);
-                    domain_set_name(dom, di->name);
-                    domain_save(dom);
-                }
-                xld_dominfo_dispose(&dom->info);
-                dom->info = *di;
-                xld_dominfo_init(di);
-                dom->have_info = true;
-                break;
+        /* The first match in table order wins, as a scan would find it:
+         * by domid, or (for a domain being made) by uuid. */
+        for (size_t j = 0; j < nmaking && !m; j++)
+            if (!libxl_uuid_compare(&making[j].dom->uuid, &di->uuid))
+                m = &making[j];
+        if (r && (!m || r->pos < m->pos)) {
+            dom = r->dom;
+            seen[r->pos] = true;
+            if (di->name && dom->name && strcmp(di->name, dom->name)
+                && dom->state == XLD_DS_ACTIVE) {
+                xld_info("domain %" PRIu32 " was renamed from %s to %s "
+                         "outside xld", di->domid, dom->name, di->name);
+                domain_set_name(dom, di->name);
+                domain_save(dom);
             }
-            /* A domain being made has its uuid before the backend tells
-             * its domid: it is not a stranger. */
-            if ((dom->state == XLD_DS_CREATING
-                 || dom->state == XLD_DS_RESTARTING)
-                && !libxl_uuid_compare(&dom->uuid, &di->uuid)) {
-                known = true;
-                if (i < ndoms)
-                    seen[i] = true;
-                break;
-            }
-            i++;
-        }
-        if (!known && !dm->stopping && (dom = adopt(dm, di, NULL))) {
+            xld_dominfo_dispose(&dom->info);
+            dom->info = *di;
+            xld_dominfo_init(di);
+            dom->have_info = true;
+        } else if (m) {
+            seen[m->pos] = true;
+        } else if (!dm->stopping && (dom = adopt(dm, di, NULL))) {
             xld_info("found %s (domid %" PRIu32 ", %s)", dom->name,
                      dom->domid, dom->managed ? "managed" : "unmanaged");
             emit(dom, "found", NULL, NULL);
@@ -893,6 +935,8 @@ int xld_dm_refresh(struct xld_dm *dm)
 
 out:
     free(seen);
+    free(refs);
+    free(making);
     for (int k = 0; k < n; k++)
         xld_dominfo_dispose(&list[k]);
     free(list);
