@@ -68,6 +68,7 @@ struct cmd {
     cmd_fn *fn;
     unsigned flags;
     const struct arg_spec *args;      /* ends with a NULL name */
+    enum xld_dm_optype op;            /* the operation, for cmd_domain_op */
 };
 
 struct xld_request {
@@ -994,8 +995,11 @@ out:
 }
 
 /* The commands on one domain that map to one operation. */
-static void cmd_domain_op(struct xld_request *req, enum xld_dm_optype type)
+/* Every command that is one operation on one domain: the table row says
+ * which. */
+static void cmd_domain_op(struct xld_request *req)
 {
+    enum xld_dm_optype type = req->cmd->op;
     struct xld_domain *dom = arg_domain(req);
     struct xld_dm_request rq;
 
@@ -1023,56 +1027,6 @@ static void cmd_domain_op(struct xld_request *req, enum xld_dm_optype type)
 
 out:
     xld_dm_request_dispose(&rq);
-}
-
-static void cmd_shutdown(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_SHUTDOWN);
-}
-
-static void cmd_reboot(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_REBOOT);
-}
-
-static void cmd_destroy(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_DESTROY);
-}
-
-static void cmd_pause(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_PAUSE);
-}
-
-static void cmd_unpause(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_UNPAUSE);
-}
-
-static void cmd_save(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_SAVE);
-}
-
-static void cmd_mem_set(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_MEM_SET);
-}
-
-static void cmd_mem_max(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_MEM_MAX);
-}
-
-static void cmd_vcpu_set(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_VCPU_SET);
-}
-
-static void cmd_rename(struct xld_request *req)
-{
-    cmd_domain_op(req, XLD_OP_RENAME);
 }
 
 static void cmd_restore(struct xld_request *req)
@@ -1162,27 +1116,27 @@ static const struct arg_spec args_inject[] = {
 
 /* The command table: the protocol is this table. */
 static const struct cmd cmds[] = {
-    { "info", cmd_info, CMD_READONLY, args_none },
-    { "list", cmd_list, CMD_READONLY, args_domain_opt },
-    { "domid", cmd_domid, CMD_READONLY, args_domain },
-    { "domname", cmd_domname, CMD_READONLY, args_domain },
-    { "uptime", cmd_uptime, CMD_READONLY, args_domain_opt },
-    { "config", cmd_config, CMD_READONLY, args_domain },
-    { "subscribe", cmd_subscribe, CMD_READONLY, args_none },
-    { "create", cmd_create, 0, args_create },
-    { "shutdown", cmd_shutdown, 0, args_shutdown },
-    { "reboot", cmd_reboot, 0, args_domain },
-    { "destroy", cmd_destroy, 0, args_domain },
-    { "pause", cmd_pause, 0, args_domain },
-    { "unpause", cmd_unpause, 0, args_domain },
-    { "save", cmd_save, 0, args_save },
-    { "restore", cmd_restore, 0, args_restore },
-    { "mem-set", cmd_mem_set, 0, args_mem },
-    { "mem-max", cmd_mem_max, 0, args_mem },
-    { "vcpu-set", cmd_vcpu_set, 0, args_vcpu },
-    { "rename", cmd_rename, 0, args_rename },
-    { "sim-inject", cmd_sim_inject, 0, args_inject },
-    { NULL, NULL, 0, NULL },
+    { "info", cmd_info, CMD_READONLY, args_none, 0 },
+    { "list", cmd_list, CMD_READONLY, args_domain_opt, 0 },
+    { "domid", cmd_domid, CMD_READONLY, args_domain, 0 },
+    { "domname", cmd_domname, CMD_READONLY, args_domain, 0 },
+    { "uptime", cmd_uptime, CMD_READONLY, args_domain_opt, 0 },
+    { "config", cmd_config, CMD_READONLY, args_domain, 0 },
+    { "subscribe", cmd_subscribe, CMD_READONLY, args_none, 0 },
+    { "create", cmd_create, 0, args_create, 0 },
+    { "shutdown", cmd_domain_op, 0, args_shutdown, XLD_OP_SHUTDOWN },
+    { "reboot", cmd_domain_op, 0, args_domain, XLD_OP_REBOOT },
+    { "destroy", cmd_domain_op, 0, args_domain, XLD_OP_DESTROY },
+    { "pause", cmd_domain_op, 0, args_domain, XLD_OP_PAUSE },
+    { "unpause", cmd_domain_op, 0, args_domain, XLD_OP_UNPAUSE },
+    { "save", cmd_domain_op, 0, args_save, XLD_OP_SAVE },
+    { "restore", cmd_restore, 0, args_restore, 0 },
+    { "mem-set", cmd_domain_op, 0, args_mem, XLD_OP_MEM_SET },
+    { "mem-max", cmd_domain_op, 0, args_mem, XLD_OP_MEM_MAX },
+    { "vcpu-set", cmd_domain_op, 0, args_vcpu, XLD_OP_VCPU_SET },
+    { "rename", cmd_domain_op, 0, args_rename, XLD_OP_RENAME },
+    { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },
+    { NULL, NULL, 0, NULL, 0 },
 };
 
 /* ---- requests ----------------------------------------------------------- */
