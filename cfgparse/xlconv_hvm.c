@@ -64,39 +64,6 @@ static const struct xlcfg_loc *item_loc(const struct xlcfg_value *list,
     return i < list->nitems ? &list->items[i]->loc : &list->loc;
 }
 
-/*
- * A list of strings as a libxl_string_list, like xlconv_string_list, but
- * ending at the first item that is not a string.  xl puts a NULL there
- * and so the list, for libxl and its JSON, ends there too; copying the
- * items after it would only leak them, as libxl_string_list_dispose()
- * stops at the NULL.
- */
-static int string_list(struct xlconv *cv, const char *key,
-                       libxl_string_list *out, bool dont_warn)
-{
-    const struct xlcfg_value *list;
-    char **sl;
-    int rc = xlconv_list(cv, key, &list, dont_warn);
-
-    if (rc)
-        return rc;
-    sl = xlconv_calloc(cv, list->nitems + 1, sizeof(*sl));
-    if (!sl)
-        return ENOMEM;
-    for (size_t i = 0; i < list->nitems; i++) {
-        const char *s = xlcfg_list_string(list, i);
-
-        if (!s)
-            break;
-        sl[i] = xlconv_strdup(cv, s);
-        if (!sl[i])
-            break;
-    }
-    libxl_string_list_dispose(out);
-    *out = sl;
-    return 0;
-}
-
 /* ---- the HVM branch of the switch on the domain type ---------------------- */
 
 /*
@@ -463,7 +430,7 @@ static void conv_cpuid(struct xlconv *cv)
 static void conv_dm_args(struct xlconv *cv, const char *key,
                          libxl_string_list *out)
 {
-    if (string_list(cv, key, out, false) == EINVAL)
+    if (xlconv_string_list(cv, key, out, false) == EINVAL)
         xlconv_err(cv, xlconv_loc(cv, key), "%s must be a list of "
                    "arguments, e.g. [ \"-name\", \"guest\" ]", key);
 }
@@ -712,7 +679,7 @@ static void conv_gfx_passthru(struct xlconv *cv)
 static void conv_list_or_string(struct xlconv *cv, const char *key,
                                 libxl_string_list *list, char **str)
 {
-    if (string_list(cv, key, list, true) == EINVAL)
+    if (xlconv_string_list(cv, key, list, true) == EINVAL)
         xlconv_replace_string(cv, key, str, false);
 }
 

@@ -75,9 +75,9 @@ int xlconv_defbool(struct xlconv *cv, const char *name, libxl_defbool *out,
                    bool dont_warn);
 int xlconv_list(struct xlconv *cv, const char *name,
                 const struct xlcfg_value **out, bool dont_warn);
-/* A list of strings as libxl_string_list; it ends at the first item
- * that is not a string, where xlu_cfg_get_list_as_string_list puts a
- * NULL. */
+/* A list of strings as libxl_string_list, replacing (and freeing) *out;
+ * it ends at the first item that is not a string, where
+ * xlu_cfg_get_list_as_string_list puts a NULL. */
 int xlconv_string_list(struct xlconv *cv, const char *name,
                        libxl_string_list *out, bool dont_warn);
 

@@ -256,10 +256,11 @@ int xlconv_string_list(struct xlconv *cv, const char *name,
     for (size_t i = 0; i < l->nitems; i++) {
         const char *s = xlcfg_list_string(l, i);
 
-        if (!s)
+        if (!s || !(sl[i] = xlconv_strdup(cv, s)))
             break;
-        sl[i] = xlconv_strdup(cv, s);
     }
+    /* It replaces what the field held, as xlu_cfg_replace_string does. */
+    libxl_string_list_dispose(out);
     *out = sl;
     return 0;
 }
