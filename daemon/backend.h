@@ -116,7 +116,9 @@ struct xld_backend_ops {
                    xld_backend_done_fn *done, void *opaque);
 
     /* Immediate.  shutdown and reboot only ask the guest; what it does
-     * comes as an event (or never, if it ignores the request). */
+     * comes as an event (or never, if it ignores the request).  They
+     * give -EOPNOTSUPP for a guest without PV control (an HVM guest
+     * without PV drivers), which only send_trigger can reach. */
     int (*shutdown)(struct xld_backend *be, uint32_t domid);
     int (*reboot)(struct xld_backend *be, uint32_t domid);
     int (*pause)(struct xld_backend *be, uint32_t domid);
@@ -128,6 +130,50 @@ struct xld_backend_ops {
     int (*set_vcpus)(struct xld_backend *be, uint32_t domid, int count);
     int (*rename)(struct xld_backend *be, uint32_t domid,
                   const char *name);
+
+    /*
+     * rename-restart, as libxl_domain_preserve: the shut-down domain
+     * stays, renamed to its name followed by name_suffix and given
+     * new_uuid, so that its successor can take both the name and the
+     * uuid.  Immediate.
+     */
+    int (*preserve)(struct xld_backend *be, uint32_t domid,
+                    const char *name_suffix, const libxl_uuid *new_uuid);
+    /* Asynchronous, as libxl_domain_core_dump: write the domain's
+     * memory to the file path (the on_* coredump-* actions). */
+    int (*core_dump)(struct xld_backend *be, uint32_t domid,
+                     const char *path, xld_backend_done_fn *done,
+                     void *opaque);
+    /* Asynchronous, as libxl_domain_soft_reset: the domain asked for a
+     * soft reset (kexec); it keeps its domid and is built again from
+     * dc, then left paused, like create. */
+    int (*soft_reset)(struct xld_backend *be, libxl_domain_config *dc,
+                      uint32_t domid, xld_backend_done_fn *done,
+                      void *opaque);
+    /*
+     * Immediate, as libxl_send_trigger: LIBXL_TRIGGER_POWER (an ACPI
+     * power button) and LIBXL_TRIGGER_RESET are what `shutdown -F` and
+     * `reboot -F` fall back to when shutdown or reboot gave -EOPNOTSUPP
+     * (libxl's ERROR_NOPARAVIRT: the guest has no PV control to ask).
+     */
+    int (*send_trigger)(struct xld_backend *be, uint32_t domid,
+                        libxl_trigger trigger);
+    /* The config the domain runs with, as the hypervisor's toolstack
+     * knows it (libxl_retrieve_domain_configuration): how xld adopts a
+     * domain it did not create.  dc is initialised by the caller. */
+    int (*retrieve_config)(struct xld_backend *be, uint32_t domid,
+                           libxl_domain_config *dc);
+    /* libxl's JSON of a config into dc (libxl_domain_config_from_json,
+     * which needs the backend's libxl context): for an image written by
+     * plain `xl save` and a domain adopted from xl, which carry no xl.cfg
+     * text.  dc is initialised by the caller.  -EOPNOTSUPP where the
+     * backend has no libxl context (sim). */
+    int (*config_from_json)(struct xld_backend *be, const char *json,
+                            libxl_domain_config *dc);
+    /* Where a console client attaches (libxl_console_get_tty): *path is
+     * malloc'd.  -ENOENT when the domain has no such console. */
+    int (*console_tty)(struct xld_backend *be, uint32_t domid, int num,
+                       libxl_console_type type, char **path);
 
     /*
      * The config a domain was created with, kept with the domain in the
@@ -163,6 +209,7 @@ struct xld_backend {
 /* The implementations.  A backend that cannot run here (no Xen) fails in
  * open() with a message saying why. */
 extern const struct xld_backend_ops xld_backend_sim_ops;
+extern const struct xld_backend_ops xld_backend_libxl_ops;
 
 /*
  * The backend xld runs on: name is --backend ("libxl" or "sim"), or
