@@ -799,7 +799,7 @@ static bool down_opt(void *opaque, int opt)
         return true;
     case 'F':
         o->force = true;
-        return !o->reboot;
+        return true;
     }
     return false;
 }
@@ -819,7 +819,7 @@ static bool is_down_state(const char *state)
 {
     static const char *const down[] = {
         "shutdown", "crashed", "dying", "destroyed", "restarting",
-        "restarted", "preserved",
+        "preserved",
     };
 
     for (size_t i = 0; state && i < sizeof(down) / sizeof(down[0]); i++)
@@ -904,7 +904,7 @@ static int down(const struct xlctl_cmd *cmd, int argc, char **argv,
     long long *domids = NULL, *ids = NULL;
     int status, n = 0, done = 0;
 
-    status = options(cmd, argc, argv, reboot ? "aw" : "awF", opts, 0, 1,
+    status = options(cmd, argc, argv, "awF", opts, 0, 1,
                      down_opt, &o);
     if (status >= 0)
         return status;
@@ -944,10 +944,9 @@ static int down(const struct xlctl_cmd *cmd, int argc, char **argv,
         struct xlctl_client_args *a = xlctl_client_args();
 
         xlctl_client_arg_int(a, "domain", domids[i]);
-        if (!reboot) {
+        if (!reboot)
             xlctl_client_arg_bool(a, "wait", o.wait);
-            xlctl_client_arg_bool(a, "force", o.force);
-        }
+        xlctl_client_arg_bool(a, "force", o.force);
         if (progress.tty)
             fprintf(stderr, "%s domain %lld\n",
                     reboot ? "Rebooting" : "Shutting down", domids[i]);

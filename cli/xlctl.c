@@ -55,11 +55,13 @@ const struct xlctl_cmd xlctl_cmds[] = {
       XLCTL_READONLY | XLCTL_DAEMON },
     { "shutdown", xlctl_cmd_shutdown, "[-w|--wait] [-F] -a|--all|DOM",
       "ask a domain (-a: every domain but dom0) to shut down (-w: and "
-      "wait until it is down; -F: destroy a guest that cannot be asked)",
+      "wait until it is down; -F: press the ACPI power button of a guest "
+      "without PV drivers)",
       XLCTL_DAEMON },
-    { "reboot", xlctl_cmd_reboot, "[-w|--wait] -a|--all|DOM",
+    { "reboot", xlctl_cmd_reboot, "[-w|--wait] [-F] -a|--all|DOM",
       "ask a domain (-a: every domain but dom0) to reboot (-w: and wait "
-      "until it has gone down)",
+      "until it has gone down; -F: an ACPI reset for a guest without PV "
+      "drivers)",
       XLCTL_DAEMON },
     { "destroy", xlctl_cmd_domain_op, "DOM",
       "terminate a domain at once", XLCTL_DAEMON },

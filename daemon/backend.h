@@ -194,7 +194,11 @@ struct xld_backend_ops {
      * guest takes to answer a shutdown or reboot request), "fail-next"
      * with domid 0 and value a bit mask of operations (1 create, 2 save,
      * 4 restore, 8 destroy), "create-ms", "save-ms-per-gib",
-     * "restore-ms-per-gib" (timings, domid 0).  -EINVAL for an unknown
+     * "restore-ms-per-gib" (timings, domid 0), "no-pv-control" (value
+     * 1/0: the guest has no PV drivers, so shutdown and reboot give
+     * -EOPNOTSUPP and only send_trigger reaches it), "spawn" (domid 0:
+     * a running domain of value MiB made behind xld's back, as plain
+     * `xl create` would, named foreign-DOMID).  -EINVAL for an unknown
      * what, -ENOENT for an unknown domain.
      */
     int (*inject)(struct xld_backend *be, const char *what, uint32_t domid,

@@ -61,6 +61,15 @@
  * at the end of a save is not reported as a shutdown: the domain simply
  * dies once its image is written.
  *
+ * Beyond the lifecycle.  preserve renames a domain and gives it a new
+ * uuid; core_dump writes a short text header and a sparse file of 1/1024
+ * of the domain's memory; soft_reset rebuilds a shut-down domain from
+ * its config under the same domid, paused; send_trigger's POWER is
+ * answered by the guest as a shutdown request is (even without PV
+ * control), and RESET reboots it at once.  The simulator keeps no libxl
+ * config of its domains, so retrieve_config and config_from_json give
+ * -EOPNOTSUPP.
+ *
  * Timings (inject(), domid 0; persisted with the host): create-ms (50),
  * save-ms-per-gib (200), restore-ms-per-gib (200), destroy-ms (20, an
  * addition to backend.h's list), and shutdown-delay-ms (200) and
@@ -246,6 +255,7 @@ struct sim_dom_state {
     int64_t cpu_stamp;             /* wall ms */
     int ignore_shutdown;           /* -1: the host's default */
     int64_t shutdown_delay_ms;     /* -1: the host's default */
+    bool no_pv_control;            /* no PV drivers: only triggers reach it */
 };
 
 struct sim;
@@ -876,6 +886,7 @@ static int dom_persist(struct sim *sim, const struct sim_dom *d)
     jw_int(&w, "cpu_stamp", d->st.cpu_stamp);
     jw_int(&w, "ignore_shutdown", d->st.ignore_shutdown);
     jw_int(&w, "shutdown_delay_ms", d->st.shutdown_delay_ms);
+    jw_bool(&w, "no_pv_control", d->st.no_pv_control);
     dom_file(file, sizeof(file), d->domid, "json");
     return jw_commit(sim, &w, file);
 }
@@ -1632,6 +1643,10 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
     d->st.cpu_stamp = v[7];
     d->st.ignore_shutdown = (int)v[8];
     d->st.shutdown_delay_ms = v[9];
+    /* Absent from the files of earlier versions: a guest with PV
+     * control, as every guest was then. */
+    d->st.no_pv_control = YAJL_IS_TRUE(jget(root, "no_pv_control",
+                                            yajl_t_any));
     dom_insert(sim, d);
     d = NULL;
 out:
@@ -2472,8 +2487,11 @@ static int dom_commit(struct sim *sim, struct sim_dom *d,
     return rc;
 }
 
+/* A shutdown or reboot request, through the guest's PV control
+ * (xenstore's control/shutdown), or (trigger) its ACPI power button,
+ * which the guest's OS answers the same way. */
 static int request(struct xld_backend *be, uint32_t domid,
-                   enum sim_request req)
+                   enum sim_request req, bool trigger)
 {
     struct sim *sim = be->priv;
     struct sim_dom_state old;
@@ -2482,6 +2500,9 @@ static int request(struct xld_backend *be, uint32_t domid,
 
     if (rc)
         return rc;
+    /* libxl's ERROR_NOPARAVIRT: nobody reads control/shutdown. */
+    if (d->st.no_pv_control && !trigger)
+        return -EOPNOTSUPP;
     /* The guest has a request it has not answered: as in Xen, where a
      * request is a xenstore key the toolstack writes, asking again only
      * replaces what is asked; the guest answers when it answers. */
@@ -2500,12 +2521,12 @@ static int request(struct xld_backend *be, uint32_t domid,
 
 static int sim_shutdown(struct xld_backend *be, uint32_t domid)
 {
-    return request(be, domid, SIM_REQ_POWEROFF);
+    return request(be, domid, SIM_REQ_POWEROFF, false);
 }
 
 static int sim_reboot(struct xld_backend *be, uint32_t domid)
 {
-    return request(be, domid, SIM_REQ_REBOOT);
+    return request(be, domid, SIM_REQ_REBOOT, false);
 }
 
 static int set_paused(struct xld_backend *be, uint32_t domid, bool paused)
@@ -2639,6 +2660,227 @@ static int sim_rename(struct xld_backend *be, uint32_t domid,
 out:
     free(new_name);
     return rc;
+}
+
+/* ---- preserve, core dump, soft reset, triggers --------------------- */
+
+static int sim_preserve(struct xld_backend *be, uint32_t domid,
+                        const char *name_suffix, const libxl_uuid *new_uuid)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    struct sim_dom_state old;
+    char *name = NULL, *old_name;
+    int rc;
+
+    if (!d) {
+        rc = -ENOENT;
+        goto out;
+    }
+    if (domid == 0) {
+        rc = -EPERM;
+        goto out;
+    }
+    if (d->op || d->st.op != SIM_OP_NONE) {
+        rc = -EBUSY;
+        goto out;
+    }
+    if (!name_suffix || asprintf(&name, "%s%s", d->name, name_suffix) < 0) {
+        name = NULL;
+        rc = name_suffix ? -ENOMEM : -EINVAL;
+        goto out;
+    }
+    if (!name_ok(name)) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (dom_by_name(sim, name)) {
+        rc = -EEXIST;
+        goto out;
+    }
+    old = d->st;
+    old_name = d->name;
+    d->name = name;
+    d->st.uuid = *new_uuid;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        d->st = old;
+        d->name = old_name;
+        goto out;
+    }
+    name = old_name;
+out:
+    free(name);
+    return rc;
+}
+
+/* done(rc) from the loop, in a note allocated beforehand. */
+static void note_done(struct sim *sim, struct sim_note *n,
+                      xld_backend_done_fn *done, void *opaque, int rc)
+{
+    n->kind = SIM_NOTE_DONE;
+    n->done = done;
+    n->opaque = opaque;
+    n->rc = rc;
+    notes_push(sim, n);
+}
+
+/*
+ * The simulated core file: a short text header, then as many bytes as
+ * the domain has KiB of memory (1/1024 of it, as the save image), left
+ * sparse.  It is written at once; a real dump takes a while, but nothing
+ * in xld depends on how long.
+ */
+static int sim_core_dump(struct xld_backend *be, uint32_t domid,
+                         const char *path, xld_backend_done_fn *done,
+                         void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d;
+    struct sim_note *note = NULL;
+    char *head = NULL;
+    const char *reason;
+    int fd = -1, len, rc = dom_for_op(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    note = calloc(1, sizeof(*note));
+    if (!note) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    reason = d->st.shutdown ? libxl_shutdown_reason_to_string(d->st.reason)
+                            : NULL;
+    len = asprintf(&head, "XLDSIMCORE 1\nname: %s\ndomid: %" PRIu32
+                   "\nuuid: " LIBXL_UUID_FMT "\nmemkb: %" PRIu64
+                   "\nreason: %s\n\n", d->name, domid,
+                   LIBXL_UUID_BYTES(d->st.uuid), d->st.target_memkb,
+                   reason ? reason : "none");
+    if (len < 0) {
+        head = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    rc = write_all(fd, head, (size_t)len);
+    if (!rc && ftruncate(fd, (off_t)len + (off_t)d->st.target_memkb) < 0)
+        rc = -errno;
+    if (!rc && close(fd) < 0)
+        rc = -errno;
+    fd = -1;
+    if (rc) {
+        unlink(path);
+        goto out;
+    }
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(head);
+    free(note);
+    return rc;
+}
+
+/* The guest asked for a soft reset (kexec): it keeps its domid and is
+ * built again from dc, paused, as a create leaves it. */
+static int sim_soft_reset(struct xld_backend *be, libxl_domain_config *dc,
+                          uint32_t domid, xld_backend_done_fn *done,
+                          void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_note *note = NULL;
+    struct dc_params p;
+    struct sim_dom *d;
+    int rc = dom_for_op(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    if (!d->st.shutdown) {
+        rc = -EINVAL;
+        goto out;
+    }
+    rc = dc_read(dc, &p);
+    if (rc)
+        goto out;
+    if (p.max_memkb > d->st.target_memkb
+        && p.max_memkb - d->st.target_memkb > free_memkb(sim)) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    note = calloc(1, sizeof(*note));
+    if (!note) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    old = d->st;
+    dom_fold(d, wall_ms());
+    d->st.shutdown = false;
+    d->st.reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
+    d->st.paused = true;
+    d->st.request = SIM_REQ_NONE;
+    d->st.request_deadline = 0;
+    d->st.target_memkb = p.target_memkb;
+    d->st.max_memkb = p.max_memkb;
+    d->st.vcpu_online = p.vcpu_online;
+    d->st.vcpu_max = p.vcpu_max;
+    rc = dom_commit(sim, d, &old);
+    if (rc)
+        goto out;
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    free(note);
+    return rc;
+}
+
+static int sim_send_trigger(struct xld_backend *be, uint32_t domid,
+                            libxl_trigger trigger)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note;
+    struct sim_dom *d;
+    int rc;
+
+    switch (trigger) {
+    case LIBXL_TRIGGER_POWER:
+        return request(be, domid, SIM_REQ_POWEROFF, true);
+    case LIBXL_TRIGGER_RESET:
+        /* The reset line: the guest's OS has no say in it. */
+        rc = dom_for_change(sim, domid, &d);
+        if (rc)
+            return rc;
+        note = calloc(1, sizeof(*note));
+        if (!note)
+            return -ENOMEM;
+        return dom_shut(sim, d, LIBXL_SHUTDOWN_REASON_REBOOT, wall_ms(), true,
+                        note);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* The simulator keeps no libxl config of its domains (it has no libxl
+ * context to parse one back): adopting a domain takes its config file. */
+static int sim_retrieve_config(struct xld_backend *be, uint32_t domid,
+                               libxl_domain_config *dc)
+{
+    (void)dc;
+    return dom_get(be->priv, domid) ? -EOPNOTSUPP : -ENOENT;
+}
+
+static int sim_config_from_json(struct xld_backend *be, const char *json,
+                                libxl_domain_config *dc)
+{
+    (void)be;
+    (void)json;
+    (void)dc;
+    return -EOPNOTSUPP;
 }
 
 /* ---- userdata ------------------------------------------------------ */
@@ -2794,6 +3036,65 @@ static int inject_guest_setting(struct sim *sim, bool ignore, uint32_t domid,
     return dom_commit(sim, d, &old);
 }
 
+/* A guest without PV drivers (value 1): shutdown and reboot requests
+ * give -EOPNOTSUPP, and only send_trigger reaches it. */
+static int inject_no_pv_control(struct sim *sim, uint32_t domid,
+                                int64_t value)
+{
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc == -EPERM ? -EINVAL : rc;
+    if (value != 0 && value != 1)
+        return -EINVAL;
+    old = d->st;
+    d->st.no_pv_control = value != 0;
+    return dom_commit(sim, d, &old);
+}
+
+static void spawn_done(void *opaque, int rc)
+{
+    (void)opaque;
+    (void)rc;
+}
+
+/*
+ * A domain made behind xld's back, as plain `xl create` would: running,
+ * with value MiB and one vcpu, named "foreign-DOMID", with no userdata.
+ * The name takes the domid the rover gives next, which start_domain then
+ * allocates, nothing having changed in between.
+ */
+static int inject_spawn(struct sim *sim, uint32_t domid, int64_t value)
+{
+    libxl_domain_config dc;
+    uint32_t id, got;
+    int rc;
+
+    libxl_domain_config_init(&dc);
+    if (domid != 0 || value < 1 || value > (int64_t)(16u << 20)) {
+        rc = -EINVAL;
+        goto out;
+    }
+    rc = domid_alloc(sim, &id);
+    if (rc)
+        goto out;
+    if (asprintf(&dc.c_info.name, "foreign-%" PRIu32, id) < 0) {
+        dc.c_info.name = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    dc.c_info.type = LIBXL_DOMAIN_TYPE_PV;
+    dc.b_info.max_memkb = dc.b_info.target_memkb = (uint64_t)value * 1024;
+    dc.b_info.max_vcpus = 1;
+    rc = start_domain(sim, &dc, SIM_OP_CREATE, -1, false, &got, NULL,
+                      spawn_done, NULL);
+out:
+    libxl_domain_config_dispose(&dc);
+    return rc;
+}
+
 static int sim_inject(struct xld_backend *be, const char *what,
                       uint32_t domid, int64_t value)
 {
@@ -2809,6 +3110,10 @@ static int sim_inject(struct xld_backend *be, const char *what,
         return inject_guest_setting(sim, true, domid, value);
     if (!strcmp(what, "shutdown-delay-ms"))
         return inject_guest_setting(sim, false, domid, value);
+    if (!strcmp(what, "no-pv-control"))
+        return inject_no_pv_control(sim, domid, value);
+    if (!strcmp(what, "spawn"))
+        return inject_spawn(sim, domid, value);
     if (!strcmp(what, "fail-next")) {
         unsigned old = h->fail_next;
         int rc;
@@ -2851,6 +3156,12 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .set_memory_max = sim_set_memory_max,
     .set_vcpus = sim_set_vcpus,
     .rename = sim_rename,
+    .preserve = sim_preserve,
+    .core_dump = sim_core_dump,
+    .soft_reset = sim_soft_reset,
+    .send_trigger = sim_send_trigger,
+    .retrieve_config = sim_retrieve_config,
+    .config_from_json = sim_config_from_json,
     .userdata_store = sim_userdata_store,
     .userdata_retrieve = sim_userdata_retrieve,
     .inject = sim_inject,

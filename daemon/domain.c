@@ -42,8 +42,10 @@
 /* Stages of the operations that take several backend calls. */
 enum op_stage {
     STAGE_START,
-    STAGE_DESTROYING,      /* ACTION, SHUTDOWN --force: the old domain */
+    STAGE_DESTROYING,      /* ACTION: the old domain */
     STAGE_CREATING,        /* ACTION, RECREATE: the new domain */
+    STAGE_DUMPING,         /* ACTION: coredump-destroy/-restart */
+    STAGE_RESETTING,       /* ACTION: soft-reset */
 };
 
 struct xld_dm_op {
@@ -60,6 +62,7 @@ struct xld_dm_op {
     char *path;
     libxl_shutdown_reason reason;       /* ACTION */
     bool restart;                       /* ACTION: destroy, then create */
+    libxl_action_on_shutdown next_action;   /* ACTION: after the dump */
     xld_dm_done_fn *done;
     xld_dm_progress_fn *progress;
     void *opaque;
@@ -81,6 +84,7 @@ struct xld_dm {
     struct xld_timer *refresh;
     struct xld_dm_report *reports;
     size_t nreports;
+    char *dump_dir;                     /* coredump-*: xl's XEN_DUMP_DIR */
 };
 
 static void dm_kick(struct xld_domain *dom);
@@ -548,7 +552,23 @@ int xld_dm_new(struct xld_dm **out, struct xld_loop *loop,
     dm->hooks = *hooks;
     dm->opaque = opaque;
     TAILQ_INIT(&dm->domains);
+    dm->dump_dir = strdup(XLD_DM_DUMP_DIR);
+    if (!dm->dump_dir) {
+        free(dm);
+        return ENOMEM;
+    }
     *out = dm;
+    return 0;
+}
+
+int xld_dm_set_dump_dir(struct xld_dm *dm, const char *dir)
+{
+    char *copy = strdup(dir);
+
+    if (!copy)
+        return ENOMEM;
+    free(dm->dump_dir);
+    dm->dump_dir = copy;
     return 0;
 }
 
@@ -567,6 +587,7 @@ void xld_dm_free(struct xld_dm *dm)
         free(dm->reports[i].outcome);
     }
     free(dm->reports);
+    free(dm->dump_dir);
     free(dm);
 }
 
@@ -811,8 +832,6 @@ static bool owns_death(const struct xld_dm_op *op)
         return true;
     case XLD_OP_SAVE:
         return !op->checkpoint;
-    case XLD_OP_SHUTDOWN:
-        return op->stage == STAGE_DESTROYING;
     default:
         return false;
     }
@@ -1417,34 +1436,43 @@ static void action_destroyed(void *opaque, int rc)
     start_recreate(op);
 }
 
-/* rename-restart: the old domain stays, under a new name, and is no
- * longer xld's; the new one takes the name (and a new uuid: the backend
- * cannot give the old one another, and two domains must not share
- * one). */
+/*
+ * rename-restart, as xl does it: the old domain stays under its name
+ * with a time suffix and a new uuid (libxl_domain_preserve), and is no
+ * longer xld's; the new incarnation keeps the name and the uuid, so the
+ * domain's record and identity carry on.
+ */
 static int preserve_renamed(struct xld_domain *dom)
 {
     struct xld_dm *dm = dom->dm;
     struct xld_backend *be = dm->be;
     struct xld_domain *old;
     char suffix[32], *newname = NULL;
+    libxl_uuid new_uuid;
     time_t now = time(NULL);
     struct tm tm;
     int rc;
 
+    if (!be->ops->preserve)
+        return EOPNOTSUPP;
     if (!gmtime_r(&now, &tm)
         || !strftime(suffix, sizeof(suffix), "-%Y%m%dT%H%MZ", &tm))
         return EINVAL;
-    if (asprintf(&newname, "%s%s", dom->name, suffix) < 0)
+    if (asprintf(&newname, "%s%s", dom->name, suffix) < 0) {
+        newname = NULL;
         return ENOMEM;
-    rc = -be->ops->rename(be, dom->domid, newname);
+    }
+    libxl_uuid_generate(&new_uuid);
+    rc = -be->ops->preserve(be, dom->domid, suffix, &new_uuid);
     if (rc)
         goto out;
+    /* Our record must not come back with it: it is released. */
     be->ops->userdata_store(be, dom->domid, xld_state_released_doc,
                             strlen(xld_state_released_doc));
     old = domain_new(dm);
     if (old) {
         old->domid = dom->domid;
-        old->uuid = dom->uuid;
+        old->uuid = new_uuid;
         old->name = newname;
         newname = NULL;
         old->state = XLD_DS_ACTIVE;
@@ -1453,11 +1481,6 @@ static int preserve_renamed(struct xld_domain *dom)
         domain_refresh_info(old);
         emit(old, "preserved", NULL, "renamed by rename-restart");
     }
-    /* The new incarnation: a new uuid, and a new record under it. */
-    xld_state_remove(dm->st, &dom->uuid);
-    libxl_uuid_generate(&dom->uuid);
-    dom->rec.uuid = dom->uuid;
-    dom->dc.c_info.uuid = dom->uuid;
     dom->domid = XLD_NO_DOMID;
     dom->state = XLD_DS_RESTARTING;
     domain_update_json(dom);
@@ -1467,14 +1490,181 @@ out:
     return rc;
 }
 
-static void start_action(struct xld_dm_op *op)
+static void do_action(struct xld_dm_op *op, libxl_action_on_shutdown action);
+
+/* A core dump is done (or failed: xl goes on without one, and so does
+ * xld); now the rest of the action. */
+static void action_dumped(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    end_op(dom, !rc);
+    if (rc)
+        xld_err("%s: the core dump to %s failed: %s; going on without one",
+                dom->name, op->path, strerror(-rc));
+    else
+        xld_notice("%s: dumped its core to %s", dom->name, op->path);
+    emit(dom, rc ? "core-dump-failed" : "core-dumped", NULL, op->path);
+    do_action(op, op->next_action);
+}
+
+/* The coredump-* actions: the dump first, to DUMP_DIR/NAME as xl's
+ * XEN_DUMP_DIR, then destroy or restart. */
+static void start_dump(struct xld_dm_op *op, libxl_action_on_shutdown then)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_dm *dm = op->dm;
+    struct xld_backend *be = dm->be;
+    int rc;
+
+    op->next_action = then;
+    op->stage = STAGE_DUMPING;
+    free(op->path);
+    if (asprintf(&op->path, "%s/%s", dm->dump_dir, dom->name) < 0) {
+        op->path = NULL;
+        rc = -ENOMEM;
+        goto fail;
+    }
+    if (!be->ops->core_dump) {
+        rc = -EOPNOTSUPP;
+        goto fail;
+    }
+    begin_op(dom, "core-dump", op->path);
+    rc = errno_rc(be->ops->core_dump(be, dom->domid, op->path, action_dumped,
+                                     op));
+    if (!rc)
+        return;
+    end_op(dom, false);
+fail:
+    xld_err("%s: cannot dump its core%s%s: %s; going on without one",
+            dom->name, op->path ? " to " : "", op->path ? op->path : "",
+            strerror(-rc));
+    do_action(op, then);
+}
+
+static void soft_reset_done(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+
+    if (!rc && dom->state == XLD_DS_GONE)
+        rc = -ENOENT;
+    /* Built again paused, like a create: let it run, as xl does. */
+    if (!rc)
+        rc = errno_rc(be->ops->unpause(be, dom->domid));
+    end_op(dom, !rc);
+    domain_refresh_info(dom);
+    if (rc) {
+        xld_err("%s: its soft reset failed: %s; it is kept as it is",
+                dom->name, strerror(-rc));
+        if (dom->state != XLD_DS_GONE)
+            hold(dom, "soft-reset-failed");
+        emit(dom, "soft-reset-failed", NULL, strerror(-rc));
+        wake_waiters(dom, 0);
+        op_finish(op, rc, "%s", strerror(-rc));
+        return;
+    }
+    xld_notice("%s (domid %" PRIu32 ") was soft-reset", dom->name,
+               dom->domid);
+    emit(dom, "soft-reset", NULL, NULL);
+    wake_waiters(dom, 0);
+    op_ok(op);
+}
+
+static void keep_held(struct xld_dm_op *op, const char *why,
+                      const char *state, const char *rname)
+{
+    struct xld_domain *dom = op->dom;
+
+    hold(dom, why);
+    emit(dom, state, rname, NULL);
+    wake_waiters(dom, 0);
+    op_ok(op);
+}
+
+/* Carry out an on_* action of a managed domain that shut down. */
+static void do_action(struct xld_dm_op *op, libxl_action_on_shutdown action)
 {
     struct xld_domain *dom = op->dom;
     struct xld_backend *be = op->dm->be;
+    const char *rname = xld_dm_shutdown_reason_name(op->reason);
+    int rc;
+
+    switch (action) {
+    case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
+        keep_held(op, "preserve", "preserved", rname);
+        return;
+    case LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
+    case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
+    case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
+        /* A guest that goes down again and again is not helped by
+         * restarting it again: xenopsd and xl's users both learnt that. */
+        if (!restart_allowed(dom)) {
+            xld_warn("%s restarted %d times in %d s: not restarting it "
+                     "again; it is kept as it is (destroy it, or fix it "
+                     "and create it again)", dom->name,
+                     XLD_DM_RESTART_BURST, XLD_DM_RESTART_WINDOW_MS / 1000);
+            keep_held(op, "restart-limit", "restart-limit", rname);
+            return;
+        }
+        note_restart(dom);
+        break;
+    default:
+        break;
+    }
+    switch (action) {
+    case LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET:
+        if (!be->ops->soft_reset) {
+            xld_warn("%s: the %s backend cannot soft-reset a domain; "
+                     "restarting it instead", dom->name, be->ops->name);
+            action = LIBXL_ACTION_ON_SHUTDOWN_RESTART;
+            break;
+        }
+        /* The same domid, built again from the config it runs with. */
+        op->stage = STAGE_RESETTING;
+        begin_op(dom, "soft-reset", NULL);
+        emit(dom, "soft-resetting", rname, NULL);
+        rc = errno_rc(be->ops->soft_reset(be, &dom->dc, dom->domid,
+                                          soft_reset_done, op));
+        if (rc)
+            soft_reset_done(op, rc);
+        return;
+    case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
+        op->restart = true;
+        emit(dom, "restarting", rname, NULL);
+        rc = preserve_renamed(dom);
+        if (rc) {
+            xld_err("%s: keeping it under another name for rename-restart: "
+                    "%s; it is kept as it is", dom->name, strerror(rc));
+            keep_held(op, "preserve", "preserved", rname);
+            return;
+        }
+        start_recreate(op);
+        return;
+    default:
+        break;
+    }
+    if (action == LIBXL_ACTION_ON_SHUTDOWN_RESTART) {
+        op->restart = true;
+        emit(dom, "restarting", rname, NULL);
+        begin_op(dom, "restart", NULL);
+    } else {
+        begin_op(dom, "destroy", NULL);
+    }
+    op->stage = STAGE_DESTROYING;
+    rc = be->ops->destroy(be, dom->domid, action_destroyed, op);
+    if (rc)
+        action_destroyed(op, errno_rc(rc));
+}
+
+static void start_action(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
     libxl_action_on_shutdown action;
     libxl_shutdown_reason reason;
     const char *rname;
-    int rc;
 
     dom->action_queued = false;
     domain_refresh_info(dom);
@@ -1483,6 +1673,7 @@ static void start_action(struct xld_dm_op *op)
         return;
     }
     reason = dom->info.shutdown_reason;
+    op->reason = reason;
     rname = xld_dm_shutdown_reason_name(reason);
     if (reason == LIBXL_SHUTDOWN_REASON_SUSPEND || !dom->managed
         || !dom->have_dc || dom->rec.held) {
@@ -1515,76 +1706,37 @@ static void start_action(struct xld_dm_op *op)
                dom->name, dom->domid, rname,
                reason == LIBXL_SHUTDOWN_REASON_SOFT_RESET ? "soft_reset"
                : rname, action_name(action));
-    if (action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
-        || action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
-        /* xl goes on when the dump fails, and so does xld. */
-        xld_warn("%s: the %s backend cannot dump a core; going on without "
-                 "one", dom->name, be->ops->name);
-        action = action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY
-                 ? LIBXL_ACTION_ON_SHUTDOWN_DESTROY
-                 : LIBXL_ACTION_ON_SHUTDOWN_RESTART;
-    }
-    if (action == LIBXL_ACTION_ON_SHUTDOWN_SOFT_RESET) {
-        xld_warn("%s: the %s backend cannot soft-reset a domain; "
-                 "restarting it instead", dom->name, be->ops->name);
-        action = LIBXL_ACTION_ON_SHUTDOWN_RESTART;
-    }
-    switch (action) {
-    case LIBXL_ACTION_ON_SHUTDOWN_PRESERVE:
-        hold(dom, "preserve");
-        emit(dom, "preserved", rname, NULL);
-        wake_waiters(dom, 0);
-        op_ok(op);
+    if (action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_DESTROY) {
+        start_dump(op, LIBXL_ACTION_ON_SHUTDOWN_DESTROY);
         return;
-    case LIBXL_ACTION_ON_SHUTDOWN_RESTART:
-    case LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME:
-        if (!restart_allowed(dom)) {
-            xld_warn("%s restarted %d times in %d s: not restarting it "
-                     "again; it is kept as it is (destroy it, or fix it "
-                     "and create it again)", dom->name,
-                     XLD_DM_RESTART_BURST, XLD_DM_RESTART_WINDOW_MS / 1000);
-            hold(dom, "restart-limit");
-            emit(dom, "restart-limit", rname, NULL);
-            wake_waiters(dom, 0);
-            op_ok(op);
-            return;
-        }
-        note_restart(dom);
-        op->restart = true;
-        emit(dom, "restarting", rname, NULL);
-        if (action == LIBXL_ACTION_ON_SHUTDOWN_RESTART_RENAME) {
-            rc = preserve_renamed(dom);
-            if (rc) {
-                xld_err("%s: renaming it for rename-restart: %s; it is "
-                        "kept as it is", dom->name, strerror(rc));
-                hold(dom, "preserve");
-                emit(dom, "preserved", rname, NULL);
-                wake_waiters(dom, 0);
-                op_ok(op);
-                return;
-            }
-            start_recreate(op);
-            return;
-        }
-        begin_op(dom, "restart", NULL);
-        break;
-    default:
-        begin_op(dom, "destroy", NULL);
-        break;
     }
-    op->stage = STAGE_DESTROYING;
-    rc = be->ops->destroy(be, dom->domid, action_destroyed, op);
-    if (rc)
-        action_destroyed(op, errno_rc(rc));
+    if (action == LIBXL_ACTION_ON_SHUTDOWN_COREDUMP_RESTART) {
+        start_dump(op, LIBXL_ACTION_ON_SHUTDOWN_RESTART);
+        return;
+    }
+    do_action(op, action);
 }
 
 /* -- the quick ones -- */
 
-static void shutdown_destroyed(void *opaque, int rc)
+/*
+ * shutdown -F and reboot -F, as xl's: a guest without PV control (an HVM
+ * guest without PV drivers) gets an ACPI event instead, which its OS may
+ * honour.  xl never destroys a guest for -F, and neither does xld.
+ */
+static int fallback_trigger(struct xld_domain *dom, libxl_trigger trigger)
 {
-    struct xld_dm_op *op = opaque;
+    struct xld_backend *be = dom->dm->be;
+    int rc;
 
-    destroyed(op, rc);
+    if (!be->ops->send_trigger)
+        return -EOPNOTSUPP;
+    xld_notice("%s (domid %" PRIu32 ") has no PV control: sending it an "
+               "ACPI %s event", dom->name, dom->domid,
+               trigger == LIBXL_TRIGGER_POWER ? "power button" : "reset");
+    rc = errno_rc(be->ops->send_trigger(be, dom->domid, trigger));
+    /* The guest cannot be reached at all (a PV guest has no ACPI). */
+    return rc == -EINVAL ? -EOPNOTSUPP : rc;
 }
 
 static void start_shutdown(struct xld_dm_op *op)
@@ -1599,14 +1751,12 @@ static void start_shutdown(struct xld_dm_op *op)
         return;
     }
     rc = errno_rc(be->ops->shutdown(be, dom->domid));
-    if (rc && rc != -ENOENT && op->force) {
-        xld_notice("%s cannot be asked to shut down (%s): destroying it",
-                   dom->name, strerror(-rc));
-        op->stage = STAGE_DESTROYING;
-        begin_op(dom, "destroy", NULL);
-        rc = be->ops->destroy(be, dom->domid, shutdown_destroyed, op);
-        if (rc)
-            shutdown_destroyed(op, errno_rc(rc));
+    if (rc == -EOPNOTSUPP && op->force)
+        rc = fallback_trigger(dom, LIBXL_TRIGGER_POWER);
+    if (rc == -EOPNOTSUPP) {
+        op_finish(op, rc, "%s has no PV control to ask it to shut down "
+                  "(no PV drivers?): use -F to press its ACPI power "
+                  "button, or destroy it", dom->name);
         return;
     }
     if (rc) {
@@ -1665,7 +1815,15 @@ static void start_quick(struct xld_dm_op *op)
 
     switch (op->type) {
     case XLD_OP_REBOOT:
-        rc = be->ops->reboot(be, dom->domid);
+        rc = errno_rc(be->ops->reboot(be, dom->domid));
+        if (rc == -EOPNOTSUPP && op->force)
+            rc = fallback_trigger(dom, LIBXL_TRIGGER_RESET);
+        if (rc == -EOPNOTSUPP) {
+            op_finish(op, rc, "%s has no PV control to ask it to reboot "
+                      "(no PV drivers?): use -F to reset it through ACPI",
+                      dom->name);
+            return;
+        }
         if (!rc)
             xld_info("asked %s (domid %" PRIu32 ") to reboot", dom->name,
                      dom->domid);
@@ -2049,9 +2207,7 @@ static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
                       char *why, size_t len)
 {
     struct xld_dm_op *op = dom->running;
-    bool destroying = op && (op->type == XLD_OP_DESTROY
-                             || (op->type == XLD_OP_SHUTDOWN
-                                 && op->stage == STAGE_DESTROYING));
+    bool destroying = op && op->type == XLD_OP_DESTROY;
     bool saving = op && op->type == XLD_OP_SAVE;
 
     TAILQ_FOREACH(op, &dom->queue, link) {

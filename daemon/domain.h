@@ -165,6 +165,11 @@ int xld_dm_new(struct xld_dm **out, struct xld_loop *loop,
                const struct xld_dm_hooks *hooks, void *opaque);
 void xld_dm_free(struct xld_dm *dm);
 
+/* Where the coredump-destroy and coredump-restart actions write a
+ * domain's core, as DIR/NAME: xl's XEN_DUMP_DIR by default. */
+#define XLD_DM_DUMP_DIR "/var/lib/xen/dump"
+int xld_dm_set_dump_dir(struct xld_dm *dm, const char *dir);
+
 /* The backend's events go here (its xld_backend_event_fn). */
 void xld_dm_backend_event(void *opaque, const struct xld_backend_event *ev);
 

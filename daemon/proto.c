@@ -1095,6 +1095,9 @@ static const struct arg_spec args_create[] = {
 static const struct arg_spec args_shutdown[] = {
     { "domain", ARG_DOMAIN, true }, { "wait", ARG_BOOL, false },
     { "force", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_reboot[] = {
+    { "domain", ARG_DOMAIN, true }, { "force", ARG_BOOL, false },
+    { NULL, 0, false } };
 static const struct arg_spec args_save[] = {
     { "domain", ARG_DOMAIN, true }, { "path", ARG_STRING, true },
     { "checkpoint", ARG_BOOL, false }, { NULL, 0, false } };
@@ -1125,7 +1128,7 @@ static const struct cmd cmds[] = {
     { "subscribe", cmd_subscribe, CMD_READONLY, args_none, 0 },
     { "create", cmd_create, 0, args_create, 0 },
     { "shutdown", cmd_domain_op, 0, args_shutdown, XLD_OP_SHUTDOWN },
-    { "reboot", cmd_domain_op, 0, args_domain, XLD_OP_REBOOT },
+    { "reboot", cmd_domain_op, 0, args_reboot, XLD_OP_REBOOT },
     { "destroy", cmd_domain_op, 0, args_domain, XLD_OP_DESTROY },
     { "pause", cmd_domain_op, 0, args_domain, XLD_OP_PAUSE },
     { "unpause", cmd_domain_op, 0, args_domain, XLD_OP_UNPAUSE },

@@ -61,6 +61,7 @@ struct xld_options {
     const char *state_dir;
     const char *backend;
     const char *backend_options;
+    const char *dump_dir;
 };
 
 /* Everything the daemon runs, for the signal and timer callbacks. */
@@ -96,11 +97,14 @@ static void usage(FILE *f)
             "this host runs Xen)\n"
             "      --backend-options=S   the backend's options (sim: "
             "dir=PATH,memory=MIB,cpus=N,...)\n"
+            "      --dump-dir=DIR        where on_crash=\"coredump-*\" "
+            "writes cores (%s)\n"
             "  -h, --help                this help\n"
             "  -V, --version             the version\n\n"
             "xld does not fork: run it under systemd (Type=notify) or with "
             "-f.\n",
-            DEFAULT_SOCKET, DEFAULT_RO_SOCKET, DEFAULT_STATE_DIR);
+            DEFAULT_SOCKET, DEFAULT_RO_SOCKET, DEFAULT_STATE_DIR,
+            XLD_DM_DUMP_DIR);
 }
 
 /* 0 when the options are good, 1 for --help/--version (exit 0), 2 for a
@@ -108,7 +112,7 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct xld_options *o)
 {
     enum { OPT_SOCKET = 256, OPT_RO_SOCKET, OPT_GROUP, OPT_STATE_DIR,
-           OPT_BACKEND, OPT_BACKEND_OPTIONS };
+           OPT_BACKEND, OPT_BACKEND_OPTIONS, OPT_DUMP_DIR };
     static const struct option opts[] = {
         { "foreground", no_argument, NULL, 'f' },
         { "verbose", no_argument, NULL, 'v' },
@@ -118,6 +122,7 @@ static int parse_options(int argc, char **argv, struct xld_options *o)
         { "state-dir", required_argument, NULL, OPT_STATE_DIR },
         { "backend", required_argument, NULL, OPT_BACKEND },
         { "backend-options", required_argument, NULL, OPT_BACKEND_OPTIONS },
+        { "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -152,6 +157,9 @@ static int parse_options(int argc, char **argv, struct xld_options *o)
             break;
         case OPT_BACKEND_OPTIONS:
             o->backend_options = optarg;
+            break;
+        case OPT_DUMP_DIR:
+            o->dump_dir = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -367,6 +375,8 @@ int main(int argc, char **argv)
     hooks.event = dm_event;
     hooks.idle = dm_idle;
     rc = xld_dm_new(&d.dm, d.loop, &d.be, d.st, &hooks, &d);
+    if (!rc && o.dump_dir)
+        rc = xld_dm_set_dump_dir(d.dm, o.dump_dir);
     if (!rc)
         rc = xld_proto_new(&d.proto, d.dm, d.be.ops->name);
     if (rc) {

@@ -44,7 +44,6 @@ shutdown
 shutdown -a web1
 shutdown -x web1
 reboot
-reboot -F web1
 reboot -a web1
 destroy
 destroy a b

@@ -58,7 +58,7 @@ run x shutdown -a
 check "shutdown -a with no guest exits 0" [ "$rc" -eq 0 ]
 
 # A guest that ignores the request stays, and -w waits for it (-F only
-# destroys a guest that cannot be asked at all).
+# matters for a guest that cannot be asked at all).
 cfg deaf
 x create -q "$tmp/deaf.cfg"
 check "deaf is listed" eventually 10 exists deaf
@@ -74,6 +74,29 @@ check "shutdown -F of a guest that can be asked only asks" [ "$rc" -eq 0 ]
 check "the deaf guest is still there" exists deaf
 x destroy deaf
 check "deaf is gone" eventually 10 gone deaf
+
+# A guest without PV drivers cannot be asked: shutdown says so, and -F
+# presses its ACPI power button instead, as xl's -F does; it never
+# destroys.  reboot -F resets it.
+cfg hvm1
+x create -q "$tmp/hvm1.cfg"
+check "hvm1 is listed" eventually 10 exists hvm1
+x sim-inject no-pv-control hvm1 1
+run x shutdown hvm1
+check "shutdown of a guest without PV control exits 1" [ "$rc" -eq 1 ]
+check "and says why" grep -q "no PV control" "$tmp/err"
+check "hvm1 is still there" exists hvm1
+id=$(col hvm1 2)
+run x reboot -F hvm1
+check "reboot -F of a guest without PV control exits 0" [ "$rc" -eq 0 ]
+check "reboot -F resets it: hvm1 comes back" eventually 15 eval 'exists hvm1 && [ "$(col hvm1 2)" != "$id" ]'
+# The restarted guest has no PV drivers either (the sim forgets that
+# across a restart: set it again once its create is over).
+check "hvm1 again without PV control" eventually 10 x sim-inject no-pv-control hvm1 1
+run x shutdown -F -w hvm1
+check "shutdown -F -w of a guest without PV control exits 0" [ "$rc" -eq 0 ]
+check "the power button shut hvm1 down" eventually 10 gone hvm1
+check "xld logged the ACPI event" grep -q "hvm1 (domid [0-9]*) has no PV control: sending it an ACPI power button event" "$tmp/xld.log"
 
 # Errors.
 run x shutdown no-such
