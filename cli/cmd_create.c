@@ -230,3 +230,80 @@ out:
     xlcfg_dispose(&cfg);
     return status;
 }
+
+/*
+ * adopt DOM [CONFIG [KEY=VALUE...]]: xld takes over a domain plain xl
+ * started.  With a config file, xld keeps its text as for a domain it
+ * created (and a restart re-reads nothing else); without one, xld asks
+ * libxl for the config the domain runs with.
+ */
+int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    const char *dom = NULL, *path = NULL;
+    char **extra = NULL, *text = NULL;
+    size_t nextra = 0, len;
+    int opt, status = XLCTL_USAGE;
+
+    xlctl_client_init(&c);
+    while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (opt == 'h') {
+            xlctl_usage(cmd, stdout);
+            status = XLCTL_OK;
+            goto out;
+        }
+        xlctl_usage(cmd, stderr);
+        goto out;
+    }
+    extra = calloc((size_t)argc + 1, sizeof(*extra));
+    if (!extra) {
+        fprintf(stderr, "xlctl: %s\n", strerror(ENOMEM));
+        status = XLCTL_FAIL;
+        goto out;
+    }
+    if (optind < argc)
+        dom = argv[optind++];
+    if (optind < argc && !strchr(argv[optind], '='))
+        path = argv[optind++];
+    for (; optind < argc; optind++) {
+        /* Settings come after a config file, as with create. */
+        if (!path || !strchr(argv[optind], '=')) {
+            dom = NULL;
+            break;
+        }
+        extra[nextra++] = argv[optind];
+    }
+    if (!dom) {
+        xlctl_usage(cmd, stderr);
+        goto out;
+    }
+    status = XLCTL_FAIL;
+    if (path && read_config(path, &text, &len))
+        goto out;
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    a = xlctl_client_args();
+    xlctl_client_arg_str(a, "domain", dom);
+    if (path) {
+        xlctl_client_arg_str(a, "config", text);
+        xlctl_client_arg_str(a, "filename", path);
+        xlctl_client_arg_strv(a, "overrides", extra, nextra);
+    }
+    if (xlctl_client_call(&c, "adopt", a, XLCTL_CLIENT_FOREVER, NULL,
+                          NULL)) {
+        xlctl_client_perror(&c, cmd->name, stderr);
+        goto out;
+    }
+    status = XLCTL_OK;
+
+out:
+    free(text);
+    free(extra);
+    xlctl_client_dispose(&c);
+    return status;
+}

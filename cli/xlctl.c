@@ -86,6 +86,10 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "set the number of a domain's active vCPUs", XLCTL_DAEMON },
     { "rename", xlctl_cmd_rename, "DOM NEWNAME", "rename a domain",
       XLCTL_DAEMON },
+    { "adopt", xlctl_cmd_adopt, "DOM [CONFIG [KEY=VALUE...]]",
+      "let xld manage a domain plain xl started (its on_* actions, its "
+      "record), with its config file or the config libxl keeps of it",
+      XLCTL_DAEMON },
     { "events", xlctl_cmd_events, "[--json]",
       "print xld's events, one a line, until interrupted",
       XLCTL_READONLY | XLCTL_DAEMON },

@@ -68,7 +68,10 @@ struct xld_dm_op {
     void *opaque;
     int fd;                             /* save, restore: the image */
     char *tmppath;                      /* save: PATH.tmp */
-    struct xlcfg *cfg;                  /* create: for its warnings */
+    struct xlcfg *cfg;                  /* create, adopt: for its warnings */
+    /* adopt with a config file: what it converted to, at submit time. */
+    libxl_domain_config *adopt_dc;
+    struct xld_record *adopt_rec;
 };
 
 struct xld_dm {
@@ -171,6 +174,7 @@ static const char *op_name(enum xld_dm_optype t)
         [XLD_OP_MEM_MAX] = "mem-max",
         [XLD_OP_VCPU_SET] = "vcpu-set",
         [XLD_OP_RENAME] = "rename",
+        [XLD_OP_ADOPT] = "adopt",
         [XLD_OP_ACTION] = "restart",
         [XLD_OP_RECREATE] = "restart",
     };
@@ -230,6 +234,14 @@ static void op_free(struct xld_dm_op *op)
     if (op->cfg) {
         xlcfg_dispose(op->cfg);
         free(op->cfg);
+    }
+    if (op->adopt_dc) {
+        libxl_domain_config_dispose(op->adopt_dc);
+        free(op->adopt_dc);
+    }
+    if (op->adopt_rec) {
+        xld_record_dispose(op->adopt_rec);
+        free(op->adopt_rec);
     }
     free(op->name);
     free(op->path);
@@ -499,6 +511,22 @@ static void apply_record(libxl_domain_config *dc, const struct xld_record *r)
     }
 }
 
+/* libxl's JSON of a config, from a record or an image without config
+ * text, through the backend (it takes a libxl context); errno values. */
+static int config_from_json(struct xld_dm *dm, const char *json,
+                            libxl_domain_config *dc)
+{
+    struct xld_backend *be = dm->be;
+    int rc;
+
+    if (!json)
+        return EINVAL;
+    if (!be->ops->config_from_json)
+        return EOPNOTSUPP;
+    rc = be->ops->config_from_json(be, json, dc);
+    return rc < 0 ? -rc : rc;
+}
+
 /* Build a managed domain's libxl config from its record. */
 static int domain_load_config(struct xld_domain *dom)
 {
@@ -509,9 +537,16 @@ static int domain_load_config(struct xld_domain *dom)
     libxl_domain_config_dispose(&dom->dc);
     libxl_domain_config_init(&dom->dc);
     dom->have_dc = false;
-    rc = build_config(dom->dm, dom->rec.filename, dom->rec.config,
-                      dom->rec.overrides, dom->rec.noverrides, &cfg,
-                      &dom->dc);
+    if (!dom->rec.config) {
+        rc = config_from_json(dom->dm, dom->rec.json, &dom->dc);
+        if (rc)
+            xld_err("%s: its libxl config cannot be read back: %s",
+                    dom->name, strerror(rc));
+    } else {
+        rc = build_config(dom->dm, dom->rec.filename, dom->rec.config,
+                          dom->rec.overrides, dom->rec.noverrides, &cfg,
+                          &dom->dc);
+    }
     if (rc == EINVAL && cfg.ndiags)
         xld_err("%s: its config no longer converts: %s:%d: %s", dom->name,
                 cfg.diags[0].loc.file ? cfg.diags[0].loc.file : "config",
@@ -1900,6 +1935,88 @@ static void start_quick(struct xld_dm_op *op)
     op_ok(op);
 }
 
+/*
+ * Take over a domain plain xl made: from now on xld applies its on_*
+ * actions and keeps its record, as for a domain it created.  The config
+ * is the file the admin gives (converted at submit time), or else the
+ * one libxl keeps of the domain; either way the running domain's uuid
+ * stays its own.
+ */
+static void start_adopt(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    libxl_domain_config dc;
+    struct xld_record rec;
+    int rc;
+
+    libxl_domain_config_init(&dc);
+    xld_record_init(&rec);
+    if (dom->managed) {
+        op_finish(op, -EINVAL, "%s is managed by xld already", dom->name);
+        goto out;
+    }
+    if (op->adopt_dc) {
+        libxl_domain_config_dispose(&dc);
+        dc = *op->adopt_dc;
+        libxl_domain_config_init(op->adopt_dc);
+        rec = *op->adopt_rec;
+        xld_record_init(op->adopt_rec);
+    } else {
+        rc = be->ops->retrieve_config
+             ? errno_rc(be->ops->retrieve_config(be, dom->domid, &dc))
+             : -EOPNOTSUPP;
+        if (rc == -EOPNOTSUPP) {
+            op_finish(op, -EINVAL, "the %s backend cannot read the config "
+                      "of a running domain: give its config file", be->ops->name);
+            goto out;
+        }
+        if (rc) {
+            op_finish(op, rc, "reading the config of %s: %s", dom->name,
+                      strerror(-rc));
+            goto out;
+        }
+    }
+    if (!dc.c_info.name || strcmp(dc.c_info.name, dom->name)) {
+        op_finish(op, -EINVAL, "the config is of '%s', not of '%s'",
+                  dc.c_info.name ? dc.c_info.name : "(no name)", dom->name);
+        goto out;
+    }
+    domain_refresh_info(dom);
+    dc.c_info.uuid = dom->uuid;
+    rec.uuid = dom->uuid;
+    rec.domid = dom->domid;
+    rec.created = time(NULL);
+    rec.started = dom->started;
+    if (xld_record_set(&rec.name, dom->name)) {
+        op_finish(op, -ENOMEM, "out of memory");
+        goto out;
+    }
+    xld_record_dispose(&dom->rec);
+    dom->rec = rec;
+    xld_record_init(&rec);
+    libxl_domain_config_dispose(&dom->dc);
+    dom->dc = dc;
+    libxl_domain_config_init(&dc);
+    dom->have_dc = true;
+    dom->managed = true;
+    domain_update_json(dom);
+    domain_save(dom);
+    domain_store_userdata(dom);
+    xld_notice("adopted %s (domid %" PRIu32 ")%s%s", dom->name, dom->domid,
+               dom->rec.filename ? " with the config " : "",
+               dom->rec.filename ? dom->rec.filename : "");
+    emit(dom, "adopted", NULL, dom->rec.filename);
+    /* A guest that went down before xld took it over gets its action
+     * now, as if it had just shut down. */
+    if (dom->have_info && dom->info.shutdown)
+        queue_action(dom, dom->info.shutdown_reason);
+    op_ok(op);
+out:
+    xld_record_dispose(&rec);
+    libxl_domain_config_dispose(&dc);
+}
+
 static void op_start(struct xld_dm_op *op)
 {
     struct xld_domain *dom = op->dom;
@@ -1935,6 +2052,9 @@ static void op_start(struct xld_dm_op *op)
         break;
     case XLD_OP_RECREATE:
         start_recreate(op);
+        break;
+    case XLD_OP_ADOPT:
+        start_adopt(op);
         break;
     default:
         start_quick(op);
@@ -2137,13 +2257,30 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
         goto out;
     }
     if (!ii.has_rec) {
-        refuse(done, opaque, -EINVAL, "%s: the image was not written by "
-               "xld (it has no xld config); restoring xl's own images "
-               "needs the libxl backend", rq->path);
-        goto out;
+        /* An image of plain `xl save`: libxl's JSON is all there is. */
+        rc = config_from_json(dm, ii.json, &dc);
+        if (rc == EOPNOTSUPP) {
+            refuse(done, opaque, -EINVAL, "%s: the image was written by xl, "
+                   "not xld: only the libxl backend can read its config",
+                   rq->path);
+            goto out;
+        }
+        if (rc) {
+            refuse(done, opaque, -EINVAL, "%s: the libxl config in the "
+                   "image cannot be read: %s", rq->path, strerror(rc));
+            goto out;
+        }
+        ii.rec.uuid = dc.c_info.uuid;
+        ii.rec.created = time(NULL);
+        if (xld_record_set(&ii.rec.name, dc.c_info.name)
+            || xld_record_set(&ii.rec.json, ii.json)) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            goto out;
+        }
+    } else {
+        rc = build_config(dm, ii.rec.filename, ii.rec.config,
+                          ii.rec.overrides, ii.rec.noverrides, &cfg, &dc);
     }
-    rc = build_config(dm, ii.rec.filename, ii.rec.config, ii.rec.overrides,
-                      ii.rec.noverrides, &cfg, &dc);
     if (rc) {
         refuse(done, opaque, rc == EINVAL ? -EINVAL : -rc, "%s: the config "
                "in the image does not convert: %s", rq->path,
@@ -2229,6 +2366,69 @@ static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
     return 0;
 }
 
+/*
+ * adopt with a config file: convert it now, as create does, so that its
+ * errors are answered at once with their diagnostics; the record keeps
+ * the text, its name and the overrides, as for a domain xld created.
+ * Nonzero after done() was called.
+ */
+static int adopt_convert(struct xld_dm_op *op, const struct xld_dm_request *rq,
+                         xld_dm_done_fn *done, void *opaque)
+{
+    struct xld_dm_result res;
+    int rc;
+
+    op->cfg = calloc(1, sizeof(*op->cfg));
+    op->adopt_dc = calloc(1, sizeof(*op->adopt_dc));
+    op->adopt_rec = calloc(1, sizeof(*op->adopt_rec));
+    if (!op->cfg || !op->adopt_dc || !op->adopt_rec) {
+        /* op_free() disposes only what was initialised. */
+        free(op->cfg);
+        free(op->adopt_dc);
+        free(op->adopt_rec);
+        op->cfg = NULL;
+        op->adopt_dc = NULL;
+        op->adopt_rec = NULL;
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        return -1;
+    }
+    xlcfg_init(op->cfg);
+    libxl_domain_config_init(op->adopt_dc);
+    xld_record_init(op->adopt_rec);
+    rc = build_config(op->dm, rq->filename, rq->config, rq->overrides,
+                      rq->noverrides, op->cfg, op->adopt_dc);
+    if (rc == EINVAL) {
+        memset(&res, 0, sizeof(res));
+        res.rc = -EINVAL;
+        res.msg = "the config has errors";
+        res.cfg = op->cfg;
+        res.config_error = true;
+        done(opaque, &res);
+        return -1;
+    }
+    if (rc) {
+        refuse(done, opaque, -rc, "%s", strerror(rc));
+        return -1;
+    }
+    if (xld_record_set(&op->adopt_rec->filename, rq->filename)
+        || xld_record_set(&op->adopt_rec->config, rq->config)
+        || (rq->noverrides
+            && !(op->adopt_rec->overrides = calloc(rq->noverrides,
+                                                  sizeof(char *))))) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < rq->noverrides; i++) {
+        op->adopt_rec->overrides[i] = strdup(rq->overrides[i]);
+        if (!op->adopt_rec->overrides[i]) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            return -1;
+        }
+        op->adopt_rec->noverrides++;
+    }
+    return 0;
+}
+
 void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
                    const struct xld_dm_request *rq, xld_dm_done_fn *done,
                    xld_dm_progress_fn *progress, void *opaque)
@@ -2257,6 +2457,11 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
         refuse(done, opaque, -EINVAL, "the image path must be absolute");
         return;
     }
+    if (rq->type == XLD_OP_ADOPT && dom->managed) {
+        refuse(done, opaque, -EINVAL, "%s is managed by xld already",
+               dom->name);
+        return;
+    }
     if (rq->type == XLD_OP_VCPU_SET && rq->count < 1) {
         refuse(done, opaque, -EINVAL, "a domain needs at least one vcpu");
         return;
@@ -2272,6 +2477,11 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
         if (op)
             op_free(op);
         refuse(done, opaque, -ENOMEM, "out of memory");
+        return;
+    }
+    if (rq->type == XLD_OP_ADOPT && rq->config
+        && adopt_convert(op, rq, done, opaque)) {
+        op_free(op);
         return;
     }
     op->wait = rq->wait;

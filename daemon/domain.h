@@ -91,6 +91,7 @@ enum xld_dm_optype {
     XLD_OP_MEM_MAX,
     XLD_OP_VCPU_SET,
     XLD_OP_RENAME,
+    XLD_OP_ADOPT,               /* take over a domain made by plain xl */
     /* Internal: a guest shut down, apply its action; a domain whose
      * restart a crash of xld interrupted, create it again. */
     XLD_OP_ACTION,
@@ -107,9 +108,9 @@ struct xld_dm_request {
     int count;                  /* vcpu-set */
     const char *name;           /* rename */
     const char *path;           /* save, restore */
-    const char *config;         /* create: the text */
-    const char *filename;       /* create: for messages */
-    char *const *overrides;     /* create: key=value */
+    const char *config;         /* create, adopt: the text */
+    const char *filename;       /* create, adopt: for messages */
+    char *const *overrides;     /* create, adopt: key=value */
     size_t noverrides;
 };
 

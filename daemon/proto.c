@@ -958,38 +958,65 @@ static void cmd_subscribe(struct xld_request *req)
     reply_empty(req);
 }
 
+/* The config arguments of create and adopt into rq: 0, or -1 after an
+ * error reply.  *overrides is for the caller to free. */
+static int config_args(struct xld_request *req, struct xld_dm_request *rq,
+                       char ***overrides)
+{
+    yajl_val ov = arg(req, "overrides");
+
+    *overrides = NULL;
+    rq->config = arg_str(req, "config");
+    rq->filename = arg_str(req, "filename");
+    if (!ov || !ov->u.array.len)
+        return 0;
+    *overrides = calloc(ov->u.array.len, sizeof(**overrides));
+    if (!*overrides) {
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < ov->u.array.len; i++) {
+        (*overrides)[i] = YAJL_GET_STRING(ov->u.array.values[i]);
+        /* As xl: an override is a setting, NAME=VALUE. */
+        if (!strchr((*overrides)[i], '=')) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "override '%s' is "
+                        "not KEY=VALUE", (*overrides)[i]);
+            return -1;
+        }
+    }
+    rq->overrides = *overrides;
+    rq->noverrides = ov->u.array.len;
+    return 0;
+}
+
 static void cmd_create(struct xld_request *req)
 {
     struct xld_dm_request rq;
-    yajl_val ov = arg(req, "overrides");
     char **overrides = NULL;
 
     xld_dm_request_init(&rq);
     rq.type = XLD_OP_CREATE;
-    rq.config = arg_str(req, "config");
-    rq.filename = arg_str(req, "filename");
     rq.paused = arg_bool(req, "paused");
-    if (ov && ov->u.array.len) {
-        overrides = calloc(ov->u.array.len, sizeof(*overrides));
-        if (!overrides) {
-            reply_error(req, XLD_E_FAILED, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < ov->u.array.len; i++) {
-            overrides[i] = YAJL_GET_STRING(ov->u.array.values[i]);
-            /* As xl: an override is a setting, NAME=VALUE. */
-            if (!strchr(overrides[i], '=')) {
-                reply_error(req, XLD_E_INVALID_ARGUMENT, "override '%s' is "
-                            "not KEY=VALUE", overrides[i]);
-                goto out;
-            }
-        }
-        rq.overrides = overrides;
-        rq.noverrides = ov->u.array.len;
-    }
-    submit(req, NULL, &rq);
+    if (!config_args(req, &rq, &overrides))
+        submit(req, NULL, &rq);
+    free(overrides);
+    xld_dm_request_dispose(&rq);
+}
 
-out:
+/* Take over a domain xld did not create, with its config file or (no
+ * config) the config libxl keeps of it. */
+static void cmd_adopt(struct xld_request *req)
+{
+    struct xld_domain *dom = arg_domain(req);
+    struct xld_dm_request rq;
+    char **overrides = NULL;
+
+    if (!dom)
+        return;
+    xld_dm_request_init(&rq);
+    rq.type = XLD_OP_ADOPT;
+    if (!config_args(req, &rq, &overrides))
+        submit(req, dom, &rq);
     free(overrides);
     xld_dm_request_dispose(&rq);
 }
@@ -1098,6 +1125,10 @@ static const struct arg_spec args_shutdown[] = {
 static const struct arg_spec args_reboot[] = {
     { "domain", ARG_DOMAIN, true }, { "force", ARG_BOOL, false },
     { NULL, 0, false } };
+static const struct arg_spec args_adopt[] = {
+    { "domain", ARG_DOMAIN, true }, { "config", ARG_STRING, false },
+    { "filename", ARG_STRING, false }, { "overrides", ARG_STRINGS, false },
+    { NULL, 0, false } };
 static const struct arg_spec args_save[] = {
     { "domain", ARG_DOMAIN, true }, { "path", ARG_STRING, true },
     { "checkpoint", ARG_BOOL, false }, { NULL, 0, false } };
@@ -1129,6 +1160,7 @@ static const struct cmd cmds[] = {
     { "create", cmd_create, 0, args_create, 0 },
     { "shutdown", cmd_domain_op, 0, args_shutdown, XLD_OP_SHUTDOWN },
     { "reboot", cmd_domain_op, 0, args_reboot, XLD_OP_REBOOT },
+    { "adopt", cmd_adopt, 0, args_adopt, XLD_OP_ADOPT },
     { "destroy", cmd_domain_op, 0, args_domain, XLD_OP_DESTROY },
     { "pause", cmd_domain_op, 0, args_domain, XLD_OP_PAUSE },
     { "unpause", cmd_domain_op, 0, args_domain, XLD_OP_UNPAUSE },

@@ -166,7 +166,14 @@ int xld_record_to_json(const struct xld_record *r, bool with_state,
     if (!s && r->domid != XLD_NO_DOMID)
         s = gen_key_int(g, "domid", r->domid);
     if (!s && r->filename) s = gen_key_str(g, "filename", r->filename);
-    if (!s) s = gen_key_str(g, "config", r->config ? r->config : "");
+    /* A domain xld took over from xl, or restored from xl's own image,
+     * has no config text, only libxl's JSON: then the JSON is what
+     * rebuilds it, and goes to the userdata too. */
+    if (!s && r->config) s = gen_key_str(g, "config", r->config);
+    if (!s && !r->config && !with_state && r->json) {
+        s = xld_proto_gen_str(g, "json");
+        if (!s) s = xld_proto_gen_json_text(g, r->json);
+    }
     if (!s) s = xld_proto_gen_str(g, "overrides");
     if (!s) s = yajl_gen_array_open(g);
     for (size_t i = 0; !s && i < r->noverrides; i++)
@@ -284,7 +291,7 @@ int xld_record_from_json(struct xld_record *r, const char *buf, size_t len,
         goto out;
     }
     s = get_string(doc, "config");
-    if (!s) {
+    if (!s && !yajl_tree_get(doc, path_json, yajl_t_object)) {
         snprintf(err, errlen, "no config");
         goto out;
     }

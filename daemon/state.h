@@ -37,7 +37,9 @@ struct xld_record {
     char *name;
     uint32_t domid;            /* INVALID_DOMID while it has none */
     char *filename;            /* the config's name, for messages */
-    char *config;              /* the config text as given */
+    char *config;              /* the config text as given; NULL for a
+                                  domain taken over from xl or restored
+                                  from xl's image, which json rebuilds */
     char **overrides;          /* key=value settings after the text */
     size_t noverrides;
     char *json;                /* libxl's domain config (a JSON text) */

@@ -62,6 +62,9 @@ vcpu-set web1
 vcpu-set web1 zero
 vcpu-set web1 0
 rename web1
+adopt
+adopt web1 a.cfg b.cfg
+adopt web1 memory=5
 events extra
 sim-inject
 sim-inject crash
