@@ -1368,3 +1368,115 @@ int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc, char **argv)
         xlctl_client_arg_int(a, "value", v);
     return call_once(cmd, "sim-inject", a);
 }
+
+/* ---- console ------------------------------------------------------------ */
+
+struct console_opts {
+    const char *type;
+    long long num;
+};
+
+static bool console_opt(void *opaque, int opt)
+{
+    struct console_opts *o = opaque;
+    char *end;
+
+    switch (opt) {
+    case 't':
+        /* xl's three console types; xld checks them again. */
+        if (strcmp(optarg, "pv") && strcmp(optarg, "serial")
+            && strcmp(optarg, "vuart")) {
+            fprintf(stderr, "xlctl console: the console types are pv, "
+                    "serial and vuart\n");
+            return false;
+        }
+        o->type = optarg;
+        return true;
+    case 'n':
+        errno = 0;
+        o->num = strtoll(optarg, &end, 10);
+        return !errno && end != optarg && !*end && o->num >= 0
+               && o->num <= 255;
+    }
+    return false;
+}
+
+/* Xen's console client, where Debian and upstream install it; the
+ * environment may name another (tests, unusual layouts). */
+static const char *find_xenconsole(void)
+{
+    static const char *const where[] = {
+        "/usr/lib/xen-4.17/bin/xenconsole",
+        "/usr/lib/xen/bin/xenconsole",
+        "/usr/libexec/xen/bin/xenconsole",
+    };
+    const char *env = getenv("XLCTL_XENCONSOLE");
+
+    if (env && *env)
+        return env;
+    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+        if (access(where[i], X_OK) == 0)
+            return where[i];
+    return NULL;
+}
+
+/*
+ * console [-t TYPE] [-n NUM] DOM: xld says which domid and console; then
+ * xlctl becomes Xen's xenconsole, as xl console does, so the keys (Ctrl-]
+ * to leave) and the terminal handling are xl's own.
+ */
+int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    struct console_opts o = { NULL, 0 };
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    yajl_val ret = NULL, v, domid, type;
+    const char *path, *tpath[] = { "type", NULL }, *dpath[] = { "domid",
+                                                                 NULL };
+    char domid_s[16], num_s[16];
+    int status;
+
+    status = options(cmd, argc, argv, "t:n:", NULL, 1, 1, console_opt, &o);
+    if (status >= 0)
+        return status;
+    xlctl_client_init(&c);
+    status = XLCTL_FAIL;
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    a = xlctl_client_args();
+    xlctl_client_arg_str(a, "domain", argv[optind]);
+    if (o.type)
+        xlctl_client_arg_str(a, "type", o.type);
+    xlctl_client_arg_int(a, "num", o.num);
+    status = call(cmd, &c, "console", a, &ret, &v);
+    if (status)
+        goto out;
+    domid = yajl_tree_get(v, dpath, yajl_t_number);
+    type = yajl_tree_get(v, tpath, yajl_t_string);
+    if (!YAJL_IS_INTEGER(domid) || !type) {
+        status = bad_answer("console");
+        goto out;
+    }
+    path = find_xenconsole();
+    if (!path) {
+        fprintf(stderr, "xlctl: xenconsole not found (it comes with "
+                "xen-utils-4.17; XLCTL_XENCONSOLE names another)\n");
+        status = XLCTL_FAIL;
+        goto out;
+    }
+    snprintf(domid_s, sizeof(domid_s), "%lld", YAJL_GET_INTEGER(domid));
+    snprintf(num_s, sizeof(num_s), "%lld", o.num);
+    /* The connection to xld must not live on in the console client. */
+    xlctl_client_dispose(&c);
+    fflush(NULL);
+    execl(path, path, domid_s, "--num", num_s, "--type",
+          YAJL_GET_STRING(type), (char *)NULL);
+    fprintf(stderr, "xlctl: running %s: %s\n", path, strerror(errno));
+    yajl_tree_free(ret);
+    return XLCTL_FAIL;
+
+out:
+    yajl_tree_free(ret);
+    xlctl_client_dispose(&c);
+    return status;
+}

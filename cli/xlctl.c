@@ -86,6 +86,9 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "set the number of a domain's active vCPUs", XLCTL_DAEMON },
     { "rename", xlctl_cmd_rename, "DOM NEWNAME", "rename a domain",
       XLCTL_DAEMON },
+    { "console", xlctl_cmd_console, "[-t pv|serial|vuart] [-n NUM] DOM",
+      "attach to a domain's console, through Xen's xenconsole as xl does "
+      "(Ctrl-] leaves)", XLCTL_DAEMON },
     { "adopt", xlctl_cmd_adopt, "DOM [CONFIG [KEY=VALUE...]]",
       "let xld manage a domain plain xl started (its on_* actions, its "
       "record), with its config file or the config libxl keeps of it",

@@ -54,6 +54,7 @@ int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
                            char **argv);
 int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_config_show(const struct xlctl_cmd *cmd, int argc,
                           char **argv);
 

@@ -1068,6 +1068,74 @@ static void cmd_restore(struct xld_request *req)
     xld_dm_request_dispose(&rq);
 }
 
+/*
+ * Where a console client attaches.  xld does not relay the console: the
+ * client (xlctl console) runs Xen's own xenconsole on the tty this names,
+ * as xl console does, so the escape key and the terminal handling are
+ * the ones admins know.  Without a type, the primary console, as xl's:
+ * the emulated serial port of an HVM guest, the PV console of others (a
+ * domain xld did not create counts as PV unless asked otherwise).
+ */
+static void cmd_console(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_domain *dom = arg_domain(req);
+    const char *tname = arg_str(req, "type");
+    long long num = arg_int(req, "num", 0);
+    libxl_console_type type = LIBXL_CONSOLE_TYPE_PV;
+    char *tty = NULL;
+    yajl_gen g;
+    int rc;
+
+    if (!dom)
+        return;
+    if (tname && libxl_console_type_from_string(tname, &type)) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "console: 'type' is pv, "
+                    "serial or vuart, not '%s'", tname);
+        return;
+    }
+    if (!tname && dom->managed && dom->have_dc
+        && dom->dc.c_info.type == LIBXL_DOMAIN_TYPE_HVM)
+        type = LIBXL_CONSOLE_TYPE_SERIAL;
+    if (num < 0 || num > 255) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "console: 'num' is from 0 "
+                    "to 255");
+        return;
+    }
+    if (dom->domid == XLD_NO_DOMID) {
+        reply_error(req, XLD_E_BUSY, "%s has no domain in the hypervisor "
+                    "right now", dom->name);
+        return;
+    }
+    rc = be->ops->console_tty
+         ? be->ops->console_tty(be, dom->domid, (int)num, type, &tty)
+         : -EOPNOTSUPP;
+    if (rc == -EOPNOTSUPP) {
+        reply_error(req, XLD_E_FAILED, "the %s backend has no guest "
+                    "consoles", be->ops->name);
+        goto out;
+    }
+    if (rc) {
+        reply_error(req, error_class(rc), "%s has no %s console %lld: %s",
+                    dom->name, libxl_console_type_to_string(type), num,
+                    strerror(-rc));
+        goto out;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_int(g, "domid", dom->domid);
+        gen_kv_str(g, "type", libxl_console_type_to_string(type));
+        gen_kv_int(g, "num", num);
+        gen_kv_str(g, "tty", tty);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+out:
+    free(tty);
+}
+
 static void cmd_sim_inject(struct xld_request *req)
 {
     struct xld_backend *be = xld_dm_backend(req->proto->dm);
@@ -1144,6 +1212,9 @@ static const struct arg_spec args_vcpu[] = {
 static const struct arg_spec args_rename[] = {
     { "domain", ARG_DOMAIN, true }, { "name", ARG_STRING, true },
     { NULL, 0, false } };
+static const struct arg_spec args_console[] = {
+    { "domain", ARG_DOMAIN, true }, { "type", ARG_STRING, false },
+    { "num", ARG_UINT, false }, { NULL, 0, false } };
 static const struct arg_spec args_inject[] = {
     { "what", ARG_STRING, true }, { "domain", ARG_DOMAIN, false },
     { "value", ARG_INT, false }, { NULL, 0, false } };
@@ -1170,6 +1241,7 @@ static const struct cmd cmds[] = {
     { "mem-max", cmd_domain_op, 0, args_mem, XLD_OP_MEM_MAX },
     { "vcpu-set", cmd_domain_op, 0, args_vcpu, XLD_OP_VCPU_SET },
     { "rename", cmd_domain_op, 0, args_rename, XLD_OP_RENAME },
+    { "console", cmd_console, 0, args_console, 0 },
     { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },
     { NULL, NULL, 0, NULL, 0 },
 };

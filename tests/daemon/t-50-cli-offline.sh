@@ -63,6 +63,11 @@ vcpu-set web1 zero
 vcpu-set web1 0
 rename web1
 adopt
+console
+console a b
+console -t bogus web1
+console -n x web1
+console -n 300 web1
 adopt web1 a.cfg b.cfg
 adopt web1 memory=5
 events extra

@@ -80,10 +80,21 @@ x create -q "$tmp/web2.cfg"
 check "web2 is listed" eventually 10 exists web2
 for op in "pause web2" "unpause web2" "destroy web2" "mem-set web2 128" \
     "mem-max web2 1g" "vcpu-set web2 1" "rename web2 web3" "shutdown web2" \
-    "reboot web2" "save web2 $tmp/x.img" "sim-inject crash web2"; do
+    "reboot web2" "save web2 $tmp/x.img" "sim-inject crash web2" \
+    "console web2" "adopt web2"; do
     run "$XLCTL" --socket "$ro" $op
     check "'$op' on the read-only socket exits 1" [ "$rc" -eq 1 ]
     check "'$op' on the read-only socket says why" grep -q "read-only" "$tmp/err"
 done
 check "web2 is untouched" exists web2
+
+# console: the simulator has no guest consoles, and says so; the
+# options are xl's.
+run x console web2
+check "console on the sim exits 1" [ "$rc" -eq 1 ]
+check "console on the sim says why" grep -q "sim backend has no guest consoles" "$tmp/err"
+run x console -t serial -n 0 web2
+check "console -t serial -n 0 is understood" grep -q "no guest consoles" "$tmp/err"
+run x console no-such
+check "console of an unknown domain exits 1" [ "$rc" -eq 1 ]
 finish
