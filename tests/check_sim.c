@@ -829,6 +829,166 @@ START_TEST(rename_domain)
 }
 END_TEST
 
+START_TEST(preserve_domain)
+{
+    struct xld_dominfo di;
+    libxl_uuid u;
+    uint32_t a = create_dom("rr", 128, false);
+
+    create_dom("rr-x", 128, false);
+    libxl_uuid_generate(&u);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->preserve(&be, a, "-x", &u)), -EEXIST);
+    ck_assert_int_eq(OP(be.ops->preserve(&be, a, "/x", &u)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->preserve(&be, 0, "-y", &u)), -EPERM);
+    ck_assert_int_eq(OP(be.ops->preserve(&be, 99, "-y", &u)), -ENOENT);
+    ck_assert_int_eq(OP(be.ops->preserve(&be, a, "-20261125T0100Z", &u)), 0);
+    info_of(a, &di);
+    ck_assert_str_eq(di.name, "rr-20261125T0100Z");
+    ck_assert(libxl_uuid_compare(&di.uuid, &u) == 0);
+    ck_assert(di.shutdown);
+    xld_dominfo_dispose(&di);
+    /* The name is free for the domain's successor; the change lasts. */
+    create_dom("rr", 128, false);
+    reopen(NULL);
+    info_of(a, &di);
+    ck_assert_str_eq(di.name, "rr-20261125T0100Z");
+    ck_assert(libxl_uuid_compare(&di.uuid, &u) == 0);
+    xld_dominfo_dispose(&di);
+}
+END_TEST
+
+START_TEST(core_dump)
+{
+    struct done d = { 0 };
+    char path[PATH_MAX], line[128];
+    struct stat st;
+    FILE *f;
+    uint32_t a = create_dom("cd", 256, false);
+
+    snprintf(path, sizeof(path), "%s/cd.core", dir);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->core_dump(&be, a, path, on_done, &d)), 0);
+    /* done() comes from the loop, never from inside the call. */
+    ck_assert_int_eq(d.calls, 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+    ck_assert_str_eq(line, "XLDSIMCORE 1\n");
+    ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+    ck_assert_str_eq(line, "name: cd\n");
+    fclose(f);
+    ck_assert_int_eq(stat(path, &st), 0);
+    /* 1/1024 of the memory, sparse. */
+    ck_assert(st.st_size > 256 * 1024);
+    ck_assert(st.st_blocks * 512 < 64 * 1024);
+    /* A path that cannot be written: the error, and no done(). */
+    snprintf(path, sizeof(path), "%s/no/such/dir/core", dir);
+    memset(&d, 0, sizeof(d));
+    ck_assert_int_eq(OP(be.ops->core_dump(&be, a, path, on_done, &d)),
+                     -ENOENT);
+    run_ms(50);
+    ck_assert_int_eq(d.calls, 0);
+}
+END_TEST
+
+START_TEST(soft_reset)
+{
+    struct done d = { 0 };
+    struct xld_dominfo di;
+    libxl_domain_config dc;
+    uint32_t a = create_dom("sr", 256, false);
+
+    mkcfg(&dc, "sr", 512, 512, 2, 1);
+    /* Only a domain that went down can be reset. */
+    ck_assert_int_eq(OP(be.ops->soft_reset(&be, &dc, a, on_done, &d)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "soft-reset", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->soft_reset(&be, &dc, a, on_done, &d)), 0);
+    ck_assert_int_eq(d.calls, 0);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+    info_of(a, &di);
+    ck_assert(!di.shutdown);
+    ck_assert(di.paused);
+    ck_assert_int_eq(di.current_memkb, 512 * 1024);
+    ck_assert_int_eq(di.vcpu_online, 1);
+    xld_dominfo_dispose(&di);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
+START_TEST(no_pv_control_and_triggers)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("hvm", 128, false);
+    uint32_t b = create_dom("hvm2", 128, false);
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "no-pv-control", a, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "no-pv-control", a, 2)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EOPNOTSUPP);
+    ck_assert_int_eq(OP(be.ops->reboot(&be, a)), -EOPNOTSUPP);
+    /* The power button is answered as a shutdown request is. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "shutdown-delay-ms", 0, 10)), 0);
+    ck_assert_int_eq(OP(be.ops->send_trigger(&be, a, LIBXL_TRIGGER_POWER)),
+                     0);
+    WAIT_FOR(count_ev(XLD_BE_DOMAIN_SHUTDOWN, a,
+                      LIBXL_SHUTDOWN_REASON_POWEROFF) == 1, 10000);
+    /* The reset line is not the guest's to answer. */
+    ck_assert_int_eq(OP(be.ops->send_trigger(&be, b, LIBXL_TRIGGER_RESET)),
+                     0);
+    info_of(b, &di);
+    ck_assert(di.shutdown);
+    ck_assert_int_eq(di.shutdown_reason, LIBXL_SHUTDOWN_REASON_REBOOT);
+    xld_dominfo_dispose(&di);
+    ck_assert_int_eq(OP(be.ops->send_trigger(&be, b, LIBXL_TRIGGER_NMI)),
+                     -EINVAL);
+    /* The setting lasts across a reload of the state. */
+    destroy_dom(a);
+    a = create_dom("hvm3", 128, false);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "no-pv-control", a, 1)), 0);
+    reopen(NULL);
+    ck_assert_int_eq(OP(be.ops->shutdown(&be, a)), -EOPNOTSUPP);
+}
+END_TEST
+
+START_TEST(spawn_foreign)
+{
+    struct xld_dominfo *list = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    int n = 0, found = -1;
+    libxl_domain_config dc;
+
+    ck_assert_int_eq(OP(be.ops->inject(&be, "spawn", 0, 64)), 0);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "spawn", 3, 64)), -EINVAL);
+    ck_assert_int_eq(OP(be.ops->inject(&be, "spawn", 0, 0)), -EINVAL);
+    run_ms(200);
+    ck_assert_int_eq(OP(be.ops->list(&be, &list, &n)), 0);
+    for (int i = 0; i < n; i++)
+        if (!strncmp(list[i].name, "foreign-", 8))
+            found = i;
+    ck_assert_int_ge(found, 0);
+    ck_assert(list[found].running || list[found].blocked);
+    ck_assert_int_eq(list[found].current_memkb, 64 * 1024);
+    /* Made behind xld's back: no userdata, and no config to read. */
+    ck_assert_int_eq(OP(be.ops->userdata_retrieve(&be, list[found].domid,
+                                                  &data, &len)), -ENOENT);
+    libxl_domain_config_init(&dc);
+    ck_assert_int_eq(OP(be.ops->retrieve_config(&be, list[found].domid,
+                                                &dc)), -EOPNOTSUPP);
+    ck_assert_int_eq(OP(be.ops->config_from_json(&be, "{}", &dc)),
+                     -EOPNOTSUPP);
+    libxl_domain_config_dispose(&dc);
+    for (int i = 0; i < n; i++)
+        xld_dominfo_dispose(&list[i]);
+    free(list);
+}
+END_TEST
+
 START_TEST(save_and_restore)
 {
     libxl_domain_config dc;
@@ -1491,6 +1651,11 @@ int main(void)
     tcase_add_test(tc, vcpus);
     tcase_add_test(tc, memory_target_and_max);
     tcase_add_test(tc, rename_domain);
+    tcase_add_test(tc, preserve_domain);
+    tcase_add_test(tc, core_dump);
+    tcase_add_test(tc, soft_reset);
+    tcase_add_test(tc, no_pv_control_and_triggers);
+    tcase_add_test(tc, spawn_foreign);
     tcase_add_test(tc, save_and_restore);
     tcase_add_test(tc, corrupt_images);
     tcase_add_test(tc, fail_next);
