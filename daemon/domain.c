@@ -414,6 +414,39 @@ static void domain_update_json(struct xld_domain *dom)
     dom->rec.json = json;
 }
 
+/*
+ * Once libxl has built a domain, the config it runs with holds what libxl
+ * chose for it (the MAC address of a vif that had none, device ids...).
+ * As xl does before it restarts a domain, xld keeps that config, so that
+ * a restart, a save image and a restore give the guest the same virtual
+ * hardware again.  A backend that cannot say (sim) keeps the config as
+ * it was converted.
+ */
+static void domain_take_runtime_config(struct xld_domain *dom)
+{
+    struct xld_backend *be = dom->dm->be;
+    libxl_domain_config cur;
+    int rc;
+
+    if (!be->ops->retrieve_config || !dom->managed
+        || dom->domid == XLD_NO_DOMID)
+        return;
+    libxl_domain_config_init(&cur);
+    rc = be->ops->retrieve_config(be, dom->domid, &cur);
+    if (rc) {
+        if (rc != -EOPNOTSUPP)
+            xld_warn("%s: reading back the config it runs with: %s; "
+                     "keeping the one it was created from", dom->name,
+                     strerror(rc < 0 ? -rc : rc));
+        libxl_domain_config_dispose(&cur);
+        return;
+    }
+    libxl_domain_config_dispose(&dom->dc);
+    dom->dc = cur;
+    dom->have_dc = true;
+    domain_update_json(dom);
+}
+
 static void domain_refresh_info(struct xld_domain *dom)
 {
     struct xld_dm *dm = dom->dm;
@@ -537,12 +570,16 @@ static int domain_load_config(struct xld_domain *dom)
     libxl_domain_config_dispose(&dom->dc);
     libxl_domain_config_init(&dom->dc);
     dom->have_dc = false;
-    if (!dom->rec.config) {
-        rc = config_from_json(dom->dm, dom->rec.json, &dom->dc);
-        if (rc)
-            xld_err("%s: its libxl config cannot be read back: %s",
-                    dom->name, strerror(rc));
-    } else {
+    /* The config libxl ran it with (see domain_take_runtime_config)
+     * where the backend reads it back, else the text converted again. */
+    rc = dom->rec.json ? config_from_json(dom->dm, dom->rec.json, &dom->dc)
+                       : EINVAL;
+    if (rc && !dom->rec.config) {
+        xld_err("%s: its libxl config cannot be read back: %s", dom->name,
+                strerror(rc));
+    } else if (rc) {
+        libxl_domain_config_dispose(&dom->dc);
+        libxl_domain_config_init(&dom->dc);
         rc = build_config(dom->dm, dom->rec.filename, dom->rec.config,
                           dom->rec.overrides, dom->rec.noverrides, &cfg,
                           &dom->dc);
@@ -1221,6 +1258,7 @@ static void created(void *opaque, int rc)
     dom->started = time(NULL);
     dom->rec.started = dom->started;
     dom->rec.domid = dom->domid;
+    domain_take_runtime_config(dom);
     end_op(dom, true);
     domain_store_userdata(dom);
     domain_refresh_info(dom);
@@ -1421,6 +1459,7 @@ static void recreated(void *opaque, int rc)
     dom->started = time(NULL);
     dom->rec.started = dom->started;
     dom->rec.domid = dom->domid;
+    domain_take_runtime_config(dom);
     end_op(dom, false);
     domain_store_userdata(dom);
     domain_refresh_info(dom);
@@ -2278,8 +2317,16 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
             goto out;
         }
     } else {
-        rc = build_config(dm, ii.rec.filename, ii.rec.config,
-                          ii.rec.overrides, ii.rec.noverrides, &cfg, &dc);
+        /* The image's libxl config is the one the domain ran with (its
+         * MACs...), where the backend can read it; else the text. */
+        rc = ii.json ? config_from_json(dm, ii.json, &dc) : EINVAL;
+        if (rc) {
+            libxl_domain_config_dispose(&dc);
+            libxl_domain_config_init(&dc);
+            rc = build_config(dm, ii.rec.filename, ii.rec.config,
+                              ii.rec.overrides, ii.rec.noverrides, &cfg,
+                              &dc);
+        }
     }
     if (rc) {
         refuse(done, opaque, rc == EINVAL ? -EINVAL : -rc, "%s: the config "
