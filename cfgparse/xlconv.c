@@ -147,8 +147,10 @@ static void conv_create_info(struct xlconv *cv)
         xlconv_replace_string(cv, "seclabel", c->ssid_label
                               ? &b->exec_ssid_label : &c->ssid_label, false);
 
-    /* xl.conf's run_hotplug_scripts, whose default is on. */
-    libxl_defbool_set(&c->run_hotplug_scripts, true);
+    /* xl.conf's run_hotplug_scripts, on by default, goes into every
+     * domain's config. */
+    libxl_defbool_set(&c->run_hotplug_scripts,
+                      xlconv_conf(cv)->run_hotplug_scripts);
 
     if (!xlconv_string(cv, "type", &buf, false)) {
         if (type_prefix(buf, "hvm"))
@@ -229,7 +231,7 @@ static int cpu_bitmap(struct xlconv *cv, libxl_bitmap *bm, long ncpus)
  * to or taken from the map, as xl's update_cpumap_range() does.
  */
 static bool cpumap_piece(struct xlconv *cv, const struct xlcfg_loc *at,
-                         const char *s, libxl_bitmap *map)
+                         const char *s, libxl_bitmap *map, bool report)
 {
     bool not = false, nodes = false;
     unsigned long a, b;
@@ -247,16 +249,18 @@ static bool cpumap_piece(struct xlconv *cv, const struct xlcfg_loc *at,
     }
     if (!strcmp(s, "all")) {
         if (not) {
-            xlconv_err(cv, at, "\"^all\" makes no sense: there would be "
-                       "no cpu left");
+            if (report)
+                xlconv_err(cv, at, "\"^all\" makes no sense: there would "
+                           "be no cpu left");
             return false;
         }
         libxl_bitmap_set_any(map);
         return true;
     }
     if (!xl_range(s, &a, &b)) {
-        xlconv_err(cv, at, "invalid cpu range \"%s\" (a cpu, a range "
-                   "A-B, ^ to exclude, node:N, or all)", s);
+        if (report)
+            xlconv_err(cv, at, "invalid cpu range \"%s\" (a cpu, a range "
+                       "A-B, ^ to exclude, node:N, or all)", s);
         return false;
     }
     for (; a <= b; a++) {
@@ -286,9 +290,8 @@ static bool cpumap_piece(struct xlconv *cv, const struct xlcfg_loc *at,
     return true;
 }
 
-/* A cpu list, comma separated, as xl's parse_cpurange(). */
-static bool cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
-                         const char *s, libxl_bitmap *map)
+bool xlconv_cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
+                         const char *s, libxl_bitmap *map, bool report)
 {
     char *copy = xlconv_strdup(cv, s), *save = NULL, *p;
     bool ok = true;
@@ -297,7 +300,7 @@ static bool cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
         return false;
     for (p = strtok_r(copy, ",", &save); p && ok;
          p = strtok_r(NULL, ",", &save))
-        ok = cpumap_piece(cv, at, p, map);
+        ok = cpumap_piece(cv, at, p, map, report);
     free(copy);
     return ok;
 }
@@ -339,7 +342,8 @@ static void conv_affinity(struct xlconv *cv, const char *key, bool hard)
             if (cpu_bitmap(cv, &maps[i], 0))
                 return;
             if (i == 0) {
-                if (!cpumap_parse(cv, xlconv_loc(cv, key), str, &maps[0])) {
+                if (!xlconv_cpumap_parse(cv, xlconv_loc(cv, key), str,
+                                         &maps[0], true)) {
                     cv->bad_affinity |= hard;
                     return;
                 }
@@ -363,45 +367,128 @@ static void conv_affinity(struct xlconv *cv, const char *key, bool hard)
                         key);
             break;
         }
-        if (!cpumap_parse(cv, &list->items[i]->loc, item, &maps[i]))
+        if (!xlconv_cpumap_parse(cv, &list->items[i]->loc, item, &maps[i],
+                                 true))
             cv->bad_affinity |= hard;
     }
     libxl_defbool_set(&b->numa_placement, false);
 }
 
+/* One of xl.conf's global cpu masks on this host, as xl builds it: every
+ * cpu when it is not set, else what its cpu list gives (up to a bad
+ * item, which the xl.conf reader has reported). */
+static int global_mask(struct xlconv *cv, const char *text, libxl_bitmap *m)
+{
+    if (xlconv_bitmap_alloc(cv, m, cv->host->max_cpus))
+        return ENOMEM;
+    if (text)
+        xlconv_cpumap_parse(cv, NULL, text, m, false);
+    else
+        libxl_bitmap_set_any(m);
+    return 0;
+}
+
+static bool mask_is_full(const libxl_bitmap *m)
+{
+    for (uint32_t i = 0; i < m->size; i++)
+        if (m->map[i] != 0xff)
+            return false;
+    return true;
+}
+
+/* Where a vcpu left without a cpu comes from, for the message. */
+static void report_empty_affinity(struct xlconv *cv, int vcpu,
+                                  const char *type_key,
+                                  const char *type_text)
+{
+    const struct xlconf *conf = xlconv_conf(cv);
+    char *masks = NULL;
+    int rc = 0;
+
+    if (conf->vm_cpumask && type_text)
+        rc = asprintf(&masks, "; xl.conf allows only vm.cpumask=\"%s\" "
+                      "and %s=\"%s\"", conf->vm_cpumask, type_key,
+                      type_text);
+    else if (conf->vm_cpumask)
+        rc = asprintf(&masks, "; xl.conf allows only vm.cpumask=\"%s\"",
+                      conf->vm_cpumask);
+    else if (type_text)
+        rc = asprintf(&masks, "; xl.conf allows only %s=\"%s\"", type_key,
+                      type_text);
+    if (rc < 0) {
+        masks = NULL;
+        cv->oom = true;
+    }
+    xlconv_err(cv, xlconv_loc(cv, "cpus"), "vcpu %d would have no cpu to run "
+               "on: the host has cpus 0-%d on %d node(s)%s", vcpu,
+               cv->host->max_cpus - 1, cv->host->nr_nodes,
+               masks ? masks : "");
+    free(masks);
+}
+
 /*
- * What `xl create` does to hard affinities after parsing: each is masked
- * with the host's cpus (xl.conf's global masks, which default to every
- * cpu), and one left empty is an error.
+ * What `xl create` does to hard affinities after parsing: each is ANDed
+ * with xl.conf's global mask and with the mask of the guest's type
+ * (vm.pv.cpumask for PV, vm.hvm.cpumask for HVM and PVH), each of them
+ * every cpu of the host unless set, and one left empty is an error.  A
+ * config without cpus= gets an affinity for each vcpu when a mask is not
+ * every cpu, so the masks show in its JSON.
  */
 static void mask_hard_affinity(struct xlconv *cv)
 {
+    const struct xlconf *conf = xlconv_conf(cv);
     libxl_domain_build_info *b = &cv->dc->b_info;
-    uint32_t bytes = ((uint32_t)cv->host->max_cpus + 7) / 8;
+    bool pv = b->type == LIBXL_DOMAIN_TYPE_PV;
+    const char *type_key = pv ? "vm.pv.cpumask" : "vm.hvm.cpumask";
+    const char *type_text = pv ? conf->vm_pv_cpumask : conf->vm_hvm_cpumask;
+    libxl_bitmap vm, type;
 
+    libxl_bitmap_init(&vm);
+    libxl_bitmap_init(&type);
     /* An empty map from a cpus= that was already reported is no news. */
     if (cv->bad_affinity)
-        return;
+        goto out;
+    if (global_mask(cv, conf->vm_cpumask, &vm)
+        || global_mask(cv, type_text, &type))
+        goto out;
+    if (b->num_vcpu_hard_affinity == 0 && b->max_vcpus > 0
+        && (!mask_is_full(&vm) || !mask_is_full(&type))) {
+        libxl_bitmap *maps = xlconv_calloc(cv, (size_t)b->max_vcpus,
+                                           sizeof(*maps));
+
+        if (!maps)
+            goto out;
+        b->vcpu_hard_affinity = maps;
+        b->num_vcpu_hard_affinity = b->max_vcpus;
+        for (int i = 0; i < b->max_vcpus; i++) {
+            libxl_bitmap_init(&maps[i]);
+            if (!cpu_bitmap(cv, &maps[i], 0))
+                libxl_bitmap_set_any(&maps[i]);
+        }
+    }
     for (int i = 0; i < b->num_vcpu_hard_affinity; i++) {
         libxl_bitmap *m = &b->vcpu_hard_affinity[i];
         bool empty = true;
 
         if (!m->map)
             continue;
-        if (m->size > bytes)
-            m->size = bytes;
-        for (int cpu = cv->host->max_cpus; cpu < (int)m->size * 8; cpu++)
-            libxl_bitmap_reset(m, cpu);
-        for (int cpu = 0; cpu < (int)m->size * 8 && empty; cpu++)
-            empty = !libxl_bitmap_test(m, cpu);
+        /* libxl_bitmap_and() keeps the size of the smaller map: the
+         * masks have the host's. */
+        if (m->size > vm.size)
+            m->size = vm.size;
+        for (uint32_t j = 0; j < m->size; j++) {
+            m->map[j] &= vm.map[j] & type.map[j];
+            empty = empty && !m->map[j];
+        }
         if (empty) {
-            xlconv_err(cv, xlconv_loc(cv, "cpus"), "vcpu %d would have no "
-                       "cpu to run on: the host has cpus 0-%d on %d "
-                       "node(s)", i, cv->host->max_cpus - 1,
-                       cv->host->nr_nodes);
+            report_empty_affinity(cv, i, type_key, type_text);
             break;
         }
     }
+
+out:
+    libxl_bitmap_dispose(&vm);
+    libxl_bitmap_dispose(&type);
 }
 
 /* One "key=value" of a vnode. */
@@ -577,12 +664,32 @@ out:
 
 /* ---- b_info: resources ---------------------------------------------------- */
 
+/*
+ * max_grant_frames and its kin: a number from 0 to INT_MAX, or, when the
+ * config does not set it, xl.conf's (-1: not set either).  Returns
+ * whether *out holds a value to use.
+ */
+static bool grant_limit(struct xlconv *cv, const char *key, long global,
+                        long *out)
+{
+    int rc = xlconv_bounded_long(cv, key, 0, INT_MAX, out, true);
+
+    if (rc == ENOENT) {
+        *out = global;
+        return global >= 0;
+    }
+    if (rc)
+        xlconv_err(cv, xlconv_loc(cv, key), "%s must be a number from 0 to "
+                   "%d", key, INT_MAX);
+    return rc == 0;
+}
+
 static void conv_resources(struct xlconv *cv)
 {
+    const struct xlconf *conf = xlconv_conf(cv);
     libxl_domain_build_info *b = &cv->dc->b_info;
     const char *buf;
     long l, vcpus = 0;
-    int rc;
 
     if (!xlconv_long(cv, "cpu_weight", &l, false))
         b->sched_params.weight = (int)l;
@@ -633,31 +740,20 @@ static void conv_resources(struct xlconv *cv)
     conv_affinity(cv, "cpus", true);
     conv_affinity(cv, "cpus_soft", false);
 
-    /* xl.conf's defaults for these are libxl's own. */
-    rc = xlconv_bounded_long(cv, "max_grant_frames", 0, INT_MAX, &l, true);
-    if (!rc)
+    /* A config without these takes xl.conf's, whose defaults (-1) are
+     * libxl's own. */
+    if (grant_limit(cv, "max_grant_frames", conf->max_grant_frames, &l))
         b->max_grant_frames = (uint32_t)l;
-    else if (rc != ENOENT)
-        xlconv_err(cv, xlconv_loc(cv, "max_grant_frames"),
-                   "max_grant_frames must be a number from 0 to %d",
-                   INT_MAX);
-    rc = xlconv_bounded_long(cv, "max_maptrack_frames", 0, INT_MAX, &l,
-                             true);
-    if (!rc)
+    if (grant_limit(cv, "max_maptrack_frames", conf->max_maptrack_frames,
+                    &l))
         b->max_maptrack_frames = (uint32_t)l;
-    else if (rc != ENOENT)
-        xlconv_err(cv, xlconv_loc(cv, "max_maptrack_frames"),
-                   "max_maptrack_frames must be a number from 0 to %d",
-                   INT_MAX);
-    rc = xlconv_bounded_long(cv, "max_grant_version", 0, INT_MAX, &l, true);
-    if (!rc)
+    if (grant_limit(cv, "max_grant_version", conf->max_grant_version, &l))
         b->max_grant_version = (int)l;
-    else if (rc != ENOENT)
-        xlconv_err(cv, xlconv_loc(cv, "max_grant_version"),
-                   "max_grant_version must be a number from 0 to %d",
-                   INT_MAX);
-    /* xl.conf's claim_mode, on by default. */
-    libxl_defbool_set(&b->claim_mode, true);
+    /* xl.conf's claim_mode, on by default, and its blkdev_start go into
+     * every domain's config. */
+    libxl_defbool_set(&b->claim_mode, conf->claim_mode);
+    if (conf->blkdev_start)
+        b->blkdev_start = xlconv_strdup(cv, conf->blkdev_start);
 }
 
 /* ---- shutdown actions -------------------------------------------------- */

@@ -17,11 +17,14 @@
 
 #include "xlcfg.h"
 
+struct xlconf;
+
 /*
  * The host a config is converted for: the few facts xl asks the
  * hypervisor while parsing (cpu and node counts for affinity masks and
- * vNUMA).  Without Xen, and in the simulator, this is the default host:
- * Xen 4.17, 8 CPUs (0-7) on one NUMA node, 256 GiB.
+ * vNUMA), and the host's xl.conf.  Without Xen, and in the simulator,
+ * this is the default host: Xen 4.17, 8 CPUs (0-7) on one NUMA node,
+ * 256 GiB, and Debian's stock xl.conf.
  */
 struct xlconv_host {
     int xen_major;
@@ -29,6 +32,15 @@ struct xlconv_host {
     int max_cpus;        /* cpus 0..max_cpus-1, all online */
     int nr_nodes;        /* cpu i is on node i * nr_nodes / max_cpus */
     uint64_t total_mem_kb;
+    /*
+     * xl.conf's settings (xlconf.h), which must be valid (xlconf_ok);
+     * not owned.  NULL means xl's defaults, i.e. Debian's stock file.
+     * The converter applies those that change a domain's config where
+     * xl applies them: run_hotplug_scripts, claim_mode, blkdev_start,
+     * the grant table limits, the vif.default.* settings and the global
+     * cpu masks.
+     */
+    const struct xlconf *conf;
 };
 
 void xlconv_host_init(struct xlconv_host *host);   /* the default host */

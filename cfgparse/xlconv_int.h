@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "xlconf.h"
 #include "xlconv.h"
 
 struct xlconv {
@@ -34,6 +35,12 @@ struct xlconv {
     struct xlcfg_setting **by_name;
     size_t nby_name;
 };
+
+/* The xl.conf a conversion applies: the host's, or xl's defaults. */
+static inline const struct xlconf *xlconv_conf(const struct xlconv *cv)
+{
+    return cv->host->conf ? cv->host->conf : xlconf_defaults();
+}
 
 /* Build and free cv->by_name (xlconv_convert() does both). */
 int xlconv_index(struct xlconv *cv);
@@ -96,6 +103,20 @@ int xlconv_bitmap_alloc(struct xlconv *cv, libxl_bitmap *bm, int nbits);
  * and the known name closest to a typo (NULL when none is close). */
 bool xlconv_known_key(const char *name);
 const char *xlconv_suggest_key(const char *name);
+/* The edit distance between two names, for such suggestions (99 for
+ * names too long to compare). */
+size_t xlconv_key_distance(const char *a, const char *b);
+
+/*
+ * A cpu list as xl's parse_cpurange() reads it (cpus=, cpus_soft= and
+ * xl.conf's masks): comma separated items "3", "2-5", "^4", "node:1",
+ * "nodes:0-1", "all", each added to or taken from *map (allocated for
+ * the host's cpus).  It stops at the first bad item, as xl does, leaving
+ * what the items before it did, and returns false; with `report`, the
+ * bad item is recorded as an error at `at`.
+ */
+bool xlconv_cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
+                         const char *s, libxl_bitmap *map, bool report);
 
 /* The parts, in the order xlconv_convert() runs them (after c_info and
  * the core of b_info are set, so the domain type is known). */

@@ -185,7 +185,7 @@ bool xlconv_known_key(const char *name)
 
 /* The edit distance between a and b, up to a small bound: enough to
    suggest a key for a typo. */
-static size_t distance(const char *a, const char *b)
+size_t xlconv_key_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
 
@@ -213,7 +213,7 @@ const char *xlconv_suggest_key(const char *name)
     size_t best_d = 3;
 
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        size_t d = distance(name, known[i]);
+        size_t d = xlconv_key_distance(name, known[i]);
 
         if (d < best_d) {
             best_d = d;

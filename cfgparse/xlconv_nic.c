@@ -19,20 +19,6 @@
 
 #include "xlconv_int.h"
 
-/*
- * What xl puts into every nic before it reads the spec: the vif.default.*
- * settings of xl.conf(5) (set_default_nic_values).  The stock Debian
- * xl.conf sets none of them, so all are unset until xld reads a global
- * config of its own; they are kept here so that the place where they
- * apply, and their order, are already those of xl.
- */
-static const struct {
-    const char *script;      /* vif.default.script (or vifscript) */
-    const char *bridge;      /* vif.default.bridge (or defaultbridge) */
-    const char *gatewaydev;  /* vif.default.gatewaydev */
-    const char *backend;     /* vif.default.backend */
-} nic_defaults;
-
 /* Replace a libxl string field with a malloc'd copy, as libxl's dispose
  * functions will free it. */
 static void set_field(struct xlconv *cv, char **field, const char *val)
@@ -41,16 +27,24 @@ static void set_field(struct xlconv *cv, char **field, const char *val)
     *field = xlconv_strdup(cv, val);
 }
 
+/*
+ * What xl puts into every nic before it reads the spec, so that the spec
+ * overrides it: xl.conf's vif.default.script (or vifscript),
+ * vif.default.bridge (or defaultbridge), vif.default.gatewaydev and
+ * vif.default.backend (xl's set_default_nic_values).
+ */
 static void apply_nic_defaults(struct xlconv *cv, libxl_device_nic *nic)
 {
-    if (nic_defaults.script)
-        set_field(cv, &nic->script, nic_defaults.script);
-    if (nic_defaults.bridge)
-        set_field(cv, &nic->bridge, nic_defaults.bridge);
-    if (nic_defaults.gatewaydev)
-        set_field(cv, &nic->gatewaydev, nic_defaults.gatewaydev);
-    if (nic_defaults.backend)
-        set_field(cv, &nic->backend_domname, nic_defaults.backend);
+    const struct xlconf *conf = xlconv_conf(cv);
+
+    if (conf->vif_script)
+        set_field(cv, &nic->script, conf->vif_script);
+    if (conf->vif_bridge)
+        set_field(cv, &nic->bridge, conf->vif_bridge);
+    if (conf->vif_gatewaydev)
+        set_field(cv, &nic->gatewaydev, conf->vif_gatewaydev);
+    if (conf->vif_backend)
+        set_field(cv, &nic->backend_domname, conf->vif_backend);
 }
 
 /* ---- options that are plain strings ------------------------------------ */

@@ -11,8 +11,12 @@
 #include <string.h>
 
 #include "xlcfg.h"
+#include "xlconf.h"
 #include "xlconv.h"
 #include "xlctl.h"
+
+/* --xl-conf has no short form: xl has no option for it at all. */
+#define OPT_XL_CONF 256
 
 /* Parse one file and print its diagnostics to stderr.  Returns true when
  * the file is valid. */
@@ -29,8 +33,10 @@ static bool load(struct xlcfg *cfg, const char *path)
 }
 
 /* Parse one file and check what it means, as `xl create` would, on the
- * default host; print every diagnostic.  Returns true when valid. */
-static bool check(struct xlcfg *cfg, const char *path)
+ * default host with the settings of xl.conf `xc`; print every
+ * diagnostic.  Returns true when valid. */
+static bool check(struct xlcfg *cfg, const char *path,
+                  const struct xlconf *xc)
 {
     struct xlconv_host host;
     libxl_domain_config dc;
@@ -42,6 +48,7 @@ static bool check(struct xlcfg *cfg, const char *path)
     }
     if (xlcfg_ok(cfg)) {
         xlconv_host_init(&host);
+        host.conf = xc;
         libxl_domain_config_init(&dc);
         rc = xlconv_convert(cfg, &host, &dc);
         libxl_domain_config_dispose(&dc);
@@ -55,18 +62,44 @@ static bool check(struct xlcfg *cfg, const char *path)
     return xlcfg_ok(cfg) && !rc;
 }
 
+/*
+ * Read the xl.conf that the checks apply, as xl reads /etc/xen/xl.conf
+ * before any command, and print what is wrong with it.  Returns false
+ * when xl would refuse to run with it (or on ENOMEM).
+ */
+static bool load_xlconf(const char *path, struct xlconf *xc)
+{
+    int rc = xlconf_read_file(xc, path);
+
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", path, strerror(rc));
+        return false;
+    }
+    xlconf_print_diags(xc, stderr);
+    if (!xlconf_ok(xc)) {
+        fprintf(stderr, "%s: xl refuses to run with this xl.conf until its "
+                "errors are fixed\n", path);
+        return false;
+    }
+    return true;
+}
+
 int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
                            char **argv)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' },
         { "syntax", no_argument, NULL, 's' },
+        { "xl-conf", required_argument, NULL, OPT_XL_CONF },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    struct xlconf xc;
+    const char *xlconf_path = NULL;
     bool quiet = false, syntax_only = false;
-    int c, status = XLCTL_OK;
+    int c, status = XLCTL_USAGE;
 
+    xlconf_init(&xc);
     while ((c = getopt_long(argc, argv, "+qsh", opts, NULL)) != -1) {
         switch (c) {
         case 'q':
@@ -75,28 +108,54 @@ int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
         case 's':
             syntax_only = true;
             break;
+        case OPT_XL_CONF:
+            xlconf_path = optarg;
+            break;
         case 'h':
             xlctl_usage(cmd, stdout);
-            return XLCTL_OK;
+            status = XLCTL_OK;
+            goto out;
         default:
             xlctl_usage(cmd, stderr);
-            return XLCTL_USAGE;
+            goto out;
         }
     }
-    if (optind >= argc) {
+    /* With --xl-conf alone, the xl.conf is what is checked. */
+    if (optind >= argc && !xlconf_path) {
         xlctl_usage(cmd, stderr);
-        return XLCTL_USAGE;
+        goto out;
+    }
+    if (syntax_only && xlconf_path) {
+        fprintf(stderr, "xlctl: --syntax checks no meaning, so --xl-conf "
+                "has nothing to do with it\n");
+        goto out;
+    }
+    status = XLCTL_OK;
+    /* The meaning of a domain config depends on xl.conf, which xl reads
+     * before anything else; a broken one makes xl refuse every config. */
+    if (!syntax_only) {
+        if (!load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH,
+                         &xc)) {
+            status = XLCTL_FAIL;
+            goto out;
+        }
+        if (optind >= argc && !quiet)
+            printf("%s: OK\n", xlconf_path);
     }
     for (int i = optind; i < argc; i++) {
         struct xlcfg cfg;
 
         xlcfg_init(&cfg);
-        if (!(syntax_only ? load(&cfg, argv[i]) : check(&cfg, argv[i])))
+        if (!(syntax_only ? load(&cfg, argv[i])
+                          : check(&cfg, argv[i], &xc)))
             status = XLCTL_FAIL;
         else if (!quiet)
             printf("%s: OK\n", argv[i]);
         xlcfg_dispose(&cfg);
     }
+
+out:
+    xlconf_dispose(&xc);
     return status;
 }
 

@@ -15,8 +15,34 @@
 
 #include "client.h"
 #include "xlcfg.h"
+#include "xlconf.h"
 #include "xlconv.h"
 #include "xlctl.h"
+
+/* --xl-conf has no short form: xl has no option for it at all. */
+#define OPT_XL_CONF 256
+
+/*
+ * Read the xl.conf a dry run applies, as xl reads /etc/xen/xl.conf before
+ * any command, and print what is wrong with it.  Returns false when xl
+ * would refuse to run with it (or on ENOMEM).
+ */
+static bool load_xlconf(const char *path, struct xlconf *xc)
+{
+    int rc = xlconf_read_file(xc, path);
+
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", path, strerror(rc));
+        return false;
+    }
+    xlconf_print_diags(xc, stderr);
+    if (!xlconf_ok(xc)) {
+        fprintf(stderr, "%s: xl refuses to run with this xl.conf until its "
+                "errors are fixed\n", path);
+        return false;
+    }
+    return true;
+}
 
 /* Read a whole config file into *buf (NUL-terminated, *len bytes).
  * Prints why it cannot and returns -1. */
@@ -134,19 +160,22 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
         { "dry-run", no_argument, NULL, 'n' },
         { "dryrun", no_argument, NULL, 'n' },
         { "quiet", no_argument, NULL, 'q' },
+        { "xl-conf", required_argument, NULL, OPT_XL_CONF },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct xlcfg cfg;
+    struct xlconf xc;
     struct xlconv_host host;
     libxl_domain_config dc;
-    const char *path = NULL;
+    const char *path = NULL, *xlconf_path = NULL;
     char **extra = NULL, *json = NULL;
     size_t nextra = 0;
     bool dry_run = false, paused = false, quiet = false;
     int c, rc, status = XLCTL_FAIL;
 
     xlcfg_init(&cfg);
+    xlconf_init(&xc);
     xlconv_host_init(&host);
     libxl_domain_config_init(&dc);
     while ((c = getopt_long(argc, argv, "+npqh", opts, NULL)) != -1) {
@@ -159,6 +188,9 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case OPT_XL_CONF:
+            xlconf_path = optarg;
             break;
         case 'h':
             xlctl_usage(cmd, stdout);
@@ -194,9 +226,23 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
         goto out;
     }
     if (!dry_run) {
+        /* xld applies the xl.conf of its host, which it reads itself. */
+        if (xlconf_path) {
+            fprintf(stderr, "xlctl: --xl-conf goes with --dry-run: xld "
+                    "applies its own xl.conf\n");
+            status = XLCTL_USAGE;
+            goto out;
+        }
         status = create_in_xld(cmd, path, extra, nextra, paused, quiet);
         goto out;
     }
+    if (!load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH, &xc))
+        goto out;
+    /* xl would print SXP then; the JSON is what xld and its tools use. */
+    if (xc.output_format == XLCONF_OUTPUT_SXP)
+        fprintf(stderr, "xlctl: xl.conf's output_format is \"sxp\", which "
+                "xl -N create would print; xlctl prints JSON\n");
+    host.conf = &xc;
     rc = xlcfg_parse_file_extra(&cfg, path, extra, nextra);
     if (rc) {
         fprintf(stderr, "%s: %s\n", path, strerror(rc));
@@ -227,6 +273,7 @@ out:
     free(extra);
     libxl_domain_config_dispose(&dc);
     xlconv_host_dispose(&host);
+    xlconf_dispose(&xc);
     xlcfg_dispose(&cfg);
     return status;
 }

@@ -24,19 +24,21 @@ const char *xlctl_socket;
  * CFG are files, and a trailing "..." repeats the last one.
  */
 const struct xlctl_cmd xlctl_cmds[] = {
-    { "config check", xlctl_cmd_config_check, "[-q] [-s|--syntax] FILE...",
+    { "config check", xlctl_cmd_config_check,
+      "[-q] [-s|--syntax] [--xl-conf=FILE] FILE...",
       "check xl domain config files (-s: their syntax only) and report "
-      "every error and warning",
+      "every error and warning, applying /etc/xen/xl.conf or --xl-conf's "
+      "file (which is checked alone when no FILE is given)",
       XLCTL_OFFLINE | XLCTL_READONLY },
     { "config show", xlctl_cmd_config_show_any, "FILE|DOM",
       "print a config file in normalised form, or the config a domain "
       "was created with (when no such file exists)",
       XLCTL_OFFLINE | XLCTL_READONLY | XLCTL_DAEMON },
     { "create", xlctl_cmd_create,
-      "[-p] [-q] [-n|--dry-run] CFG [KEY=VALUE...]",
+      "[-p] [-q] [-n|--dry-run] [--xl-conf=FILE] CFG [KEY=VALUE...]",
       "create a domain from an xl config (-p: leave it paused; --dry-run: "
       "print the libxl config it means, as xl -N create does, without "
-      "xld)",
+      "xld, applying /etc/xen/xl.conf or --xl-conf's file)",
       XLCTL_OFFLINE | XLCTL_DAEMON },
     { "list", xlctl_cmd_list, "[-l|--long] [-v|--verbose] [--json] [DOM]",
       "list the domains as xl list does (--long: their configs as JSON; "
@@ -101,6 +103,25 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "the simulated host misbehave (crash, poweroff, reboot, "
       "ignore-shutdown, fail-next...)",
       XLCTL_DAEMON },
+    { "host start", xlctl_cmd_host, "[-q]",
+      "at host boot (xld-domains.service): restore the saved domains, "
+      "then start the autostart configs whose domains do not run, as "
+      "xendomains does (settings: /etc/default/xendomains)",
+      XLCTL_DAEMON },
+    { "host stop", xlctl_cmd_host, "[-q]",
+      "at host shutdown: save every domain (else shut it down), several "
+      "at once, within XENDOMAINS_STOP_MAXWAIT",
+      XLCTL_DAEMON },
+    { "autostart list", xlctl_cmd_autostart_list, "",
+      "list the autostart folder (XENDOMAINS_AUTO): each config, its "
+      "domain, whether it runs or why it would not start",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "autostart add", xlctl_cmd_autostart_change, "[-q] CFG",
+      "start a config's domain at host boot (a link in the autostart "
+      "folder)", XLCTL_DAEMON },
+    { "autostart remove", xlctl_cmd_autostart_change, "[-q] NAME",
+      "stop starting a domain at host boot (NAME: the link's file name "
+      "or the domain's)", XLCTL_DAEMON },
     { "completion", cmd_completion, "bash",
       "print a shell completion script (eval \"$(xlctl completion "
       "bash)\")",

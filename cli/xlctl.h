@@ -93,4 +93,11 @@ int xlctl_cmd_events(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc,
                          char **argv);
 
+/* cmd_host.c: the host boot and shutdown job, the autostart folder. */
+int xlctl_cmd_host(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_autostart_list(const struct xlctl_cmd *cmd, int argc,
+                             char **argv);
+int xlctl_cmd_autostart_change(const struct xlctl_cmd *cmd, int argc,
+                               char **argv);
+
 #endif /* XLCTL_H */

@@ -48,10 +48,8 @@ int xld_backend_select(const char *name, const struct xld_backend_ops **out)
         return 0;
     }
     if (!strcmp(name, "libxl")) {
-        /* The libxl backend is the next step of the project. */
-        xld_err("the libxl backend is not available in this build yet; "
-                "only --backend=sim is");
-        return ENOTSUP;
+        *out = &xld_backend_libxl_ops;
+        return 0;
     }
     xld_err("unknown backend '%s' (libxl or sim)", name);
     return EINVAL;

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "loop.h"
 #include "xlcfg.h"
+#include "xlconf.h"
 #include "xlconv.h"
 
 /* How often the table is compared with the backend's list, to notice
@@ -88,6 +89,7 @@ struct xld_dm {
     struct xld_dm_report *reports;
     size_t nreports;
     char *dump_dir;                     /* coredump-*: xl's XEN_DUMP_DIR */
+    const struct xlconf *xlconf;        /* the host's xl.conf, or NULL */
 };
 
 static void dm_kick(struct xld_domain *dom);
@@ -470,6 +472,7 @@ static void dm_host(struct xld_dm *dm, struct xlconv_host *host)
     int major, minor;
 
     xlconv_host_init(host);
+    host->conf = dm->xlconf;
     memset(&hi, 0, sizeof(hi));
     if (dm->be->ops->host_info(dm->be, &hi))
         return;
@@ -489,10 +492,16 @@ static void dm_host(struct xld_dm *dm, struct xlconv_host *host)
  * Parse and convert a config as `xl create` does.  cfg must be freshly
  * initialised; its diagnostics say what is wrong.  Returns 0, EINVAL
  * (the config has errors) or ENOMEM.
+ *
+ * fresh: the admin asks for a domain from this config now (create,
+ * adopt), which xl would refuse while xl.conf has errors.  Otherwise the
+ * config is one a domain already runs with (restart, recovery, restore),
+ * which a later typo in xl.conf must not take from xld: it is converted
+ * with the settings of the file that did read.
  */
 static int build_config(struct xld_dm *dm, const char *filename,
                         const char *text, char *const *overrides,
-                        size_t noverrides, struct xlcfg *cfg,
+                        size_t noverrides, bool fresh, struct xlcfg *cfg,
                         libxl_domain_config *dc)
 {
     struct xlconv_host host;
@@ -504,6 +513,17 @@ static int build_config(struct xld_dm *dm, const char *filename,
                                   noverrides);
     if (rc)
         goto out;
+    /* xl runs no command at all with a broken xl.conf; its errors are in
+     * xld's log, from when it was read. */
+    if (fresh && dm->xlconf && !xlconf_ok(dm->xlconf)) {
+        xlcfg_diag_add(cfg, XLCFG_ERROR, NULL, "%s has errors (see xld's "
+                       "log): xld converts no config until they are fixed "
+                       "and xld is sent SIGHUP",
+                       dm->xlconf->src.filename ? dm->xlconf->src.filename
+                                                : XLCONF_DEFAULT_PATH);
+        rc = EINVAL;
+        goto out;
+    }
     if (!xlcfg_ok(cfg)) {
         rc = EINVAL;
         goto out;
@@ -511,6 +531,10 @@ static int build_config(struct xld_dm *dm, const char *filename,
     rc = xlconv_convert(cfg, &host, dc);
     if (!rc && !xlcfg_ok(cfg))
         rc = EINVAL;
+    /* xl sets the domid policy after a dry run would have printed the
+     * config, so it is not part of what the converter produces. */
+    if (!rc && host.conf && host.conf->domid_policy == XLCONF_DOMID_RANDOM)
+        dc->c_info.domid = RANDOM_DOMID;
 
 out:
     xlconv_host_dispose(&host);
@@ -581,7 +605,8 @@ static int domain_load_config(struct xld_domain *dom)
         libxl_domain_config_dispose(&dom->dc);
         libxl_domain_config_init(&dom->dc);
         rc = build_config(dom->dm, dom->rec.filename, dom->rec.config,
-                          dom->rec.overrides, dom->rec.noverrides, &cfg,
+                          dom->rec.overrides, dom->rec.noverrides, false,
+                          &cfg,
                           &dom->dc);
     }
     if (rc == EINVAL && cfg.ndiags)
@@ -631,6 +656,11 @@ int xld_dm_new(struct xld_dm **out, struct xld_loop *loop,
     }
     *out = dm;
     return 0;
+}
+
+void xld_dm_set_xlconf(struct xld_dm *dm, const struct xlconf *xc)
+{
+    dm->xlconf = xc;
 }
 
 int xld_dm_set_dump_dir(struct xld_dm *dm, const char *dir)
@@ -2189,7 +2219,7 @@ static void submit_create(struct xld_dm *dm, const struct xld_dm_request *rq,
     }
     xlcfg_init(cfg);
     rc = build_config(dm, rq->filename, rq->config, rq->overrides,
-                      rq->noverrides, cfg, &dc);
+                      rq->noverrides, true, cfg, &dc);
     if (rc == EINVAL) {
         memset(&res, 0, sizeof(res));
         res.rc = -EINVAL;
@@ -2324,7 +2354,8 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
             libxl_domain_config_dispose(&dc);
             libxl_domain_config_init(&dc);
             rc = build_config(dm, ii.rec.filename, ii.rec.config,
-                              ii.rec.overrides, ii.rec.noverrides, &cfg,
+                              ii.rec.overrides, ii.rec.noverrides, false,
+                              &cfg,
                               &dc);
         }
     }
@@ -2443,7 +2474,7 @@ static int adopt_convert(struct xld_dm_op *op, const struct xld_dm_request *rq,
     libxl_domain_config_init(op->adopt_dc);
     xld_record_init(op->adopt_rec);
     rc = build_config(op->dm, rq->filename, rq->config, rq->overrides,
-                      rq->noverrides, op->cfg, op->adopt_dc);
+                      rq->noverrides, true, op->cfg, op->adopt_dc);
     if (rc == EINVAL) {
         memset(&res, 0, sizeof(res));
         res.rc = -EINVAL;

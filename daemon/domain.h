@@ -171,6 +171,14 @@ void xld_dm_free(struct xld_dm *dm);
 #define XLD_DM_DUMP_DIR "/var/lib/xen/dump"
 int xld_dm_set_dump_dir(struct xld_dm *dm, const char *dir);
 
+/* The host's xl.conf (xlconf.h), owned by the caller and kept alive
+ * until it is replaced or the table is freed; NULL means xl's defaults.
+ * Every config xld converts from then on is converted with it, as xl
+ * converts every config with the xl.conf it read when it started; while
+ * the file has errors, xld converts none, as xl would run no command. */
+struct xlconf;
+void xld_dm_set_xlconf(struct xld_dm *dm, const struct xlconf *xc);
+
 /* The backend's events go here (its xld_backend_event_fn). */
 void xld_dm_backend_event(void *opaque, const struct xld_backend_event *ev);
 

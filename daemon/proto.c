@@ -20,6 +20,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
@@ -34,6 +35,7 @@
 
 struct xld_proto {
     struct xld_dm *dm;
+    struct xld_host *host;
     struct xld_control *ctl;
     char *backend_name;
 };
@@ -1178,6 +1180,215 @@ static void cmd_sim_inject(struct xld_request *req)
     reply_empty(req);
 }
 
+/* ---- the host job (host.c) ---------------------------------------------- */
+
+/* The job's events go to the client that asked for it, as PROGRESS
+ * does: HOST_JOB when it has its list, HOST_DOMAIN for every domain's
+ * outcome, HOST_PROGRESS at most four times a second. */
+static void host_started(void *opaque, const char *job, unsigned total,
+                         unsigned maxwait)
+{
+    struct xld_request *req = opaque;
+    yajl_gen g;
+
+    if (!xld_client_alive(req->client) || !(g = event_begin("HOST_JOB")))
+        return;
+    gen_key(g, "id");
+    xld_proto_gen_tree(g, req->id);
+    gen_kv_str(g, "job", job);
+    gen_kv_int(g, "total", total);
+    gen_kv_int(g, "maxwait", maxwait);
+    event_end(req->proto, req->client, g);
+}
+
+static void gen_outcome(yajl_gen g, const struct xld_host_outcome *o)
+{
+    gen_kv_str(g, "domain", o->domain);
+    gen_kv_str(g, "action", o->action);
+    gen_kv_str(g, "outcome", o->outcome);
+    if (o->path)
+        gen_kv_str(g, "path", o->path);
+    if (o->detail)
+        gen_kv_str(g, "detail", o->detail);
+    gen_kv_bool(g, "failed", o->failed);
+}
+
+static void host_outcome(void *opaque, const struct xld_host_outcome *o)
+{
+    struct xld_request *req = opaque;
+    yajl_gen g;
+
+    if (!xld_client_alive(req->client) || !(g = event_begin("HOST_DOMAIN")))
+        return;
+    gen_key(g, "id");
+    xld_proto_gen_tree(g, req->id);
+    gen_outcome(g, o);
+    event_end(req->proto, req->client, g);
+}
+
+static void host_progress(void *opaque, const struct xld_host_progress *p)
+{
+    struct xld_request *req = opaque;
+    uint64_t now = xld_loop_now(NULL);
+    yajl_gen g;
+
+    if (p->done < p->total && req->last_progress
+        && now - req->last_progress < PROGRESS_MS)
+        return;
+    req->last_progress = now;
+    if (!xld_client_alive(req->client)
+        || !(g = event_begin("HOST_PROGRESS")))
+        return;
+    gen_key(g, "id");
+    xld_proto_gen_tree(g, req->id);
+    gen_kv_str(g, "job", p->job);
+    gen_kv_int(g, "done", p->done);
+    gen_kv_int(g, "total", p->total);
+    gen_kv_int(g, "active", p->active);
+    if (p->domain) {
+        gen_kv_str(g, "domain", p->domain);
+        gen_kv_str(g, "step", p->step);
+        gen_kv_int(g, "bytes_done", (long long)p->bytes_done);
+        gen_kv_int(g, "bytes_total", (long long)p->bytes_total);
+    }
+    gen_kv_int(g, "all_bytes_done", (long long)p->all_bytes_done);
+    if (p->seconds_left)
+        gen_kv_int(g, "seconds_left", p->seconds_left);
+    event_end(req->proto, req->client, g);
+}
+
+static void host_done(void *opaque, int rc, const char *msg,
+                      const struct xld_host_summary *s)
+{
+    struct xld_request *req = opaque;
+    yajl_gen g;
+
+    if (rc) {
+        reply_error(req, error_class(rc), "%s", msg ? msg : strerror(-rc));
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "job", s->job);
+        gen_kv_int(g, "failed", s->failed);
+        gen_kv_int(g, "maxwait", s->maxwait);
+        gen_kv_int(g, "parallel", s->parallel);
+        gen_key(g, "domains");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < s->n; i++) {
+            yajl_gen_map_open(g);
+            gen_outcome(g, &s->outcomes[i]);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        gen_key(g, "warnings");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < s->nwarnings; i++)
+            xld_proto_gen_str(g, s->warnings[i]);
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+}
+
+static void cmd_host(struct xld_request *req)
+{
+    static const struct xld_host_client cl = {
+        .started = host_started,
+        .outcome = host_outcome,
+        .progress = host_progress,
+        .done = host_done,
+    };
+
+    if (!req->proto->host) {
+        reply_error(req, XLD_E_FAILED, "this xld has no host job");
+        return;
+    }
+    xld_info("%s: %s", xld_client_name(req->client), req->cmd->name);
+    xld_host_run(req->proto->host, strcmp(req->cmd->name, "host-stop")
+                 ? XLD_HOST_START : XLD_HOST_STOP, &cl, req);
+}
+
+static void cmd_autostart_list(struct xld_request *req)
+{
+    struct xld_host_auto *a = NULL;
+    char err[512], *dir = NULL;
+    size_t n = 0;
+    yajl_gen g;
+    int rc;
+
+    if (!req->proto->host) {
+        reply_error(req, XLD_E_FAILED, "this xld has no host job");
+        return;
+    }
+    rc = xld_host_auto_list(req->proto->host, &dir, &a, &n, err,
+                            sizeof(err));
+    if (rc) {
+        reply_error(req, error_class(rc), "%s", err);
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "dir", dir);
+        gen_key(g, "entries");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "file", a[i].file);
+            if (a[i].target)
+                gen_kv_str(g, "target", a[i].target);
+            if (a[i].domain)
+                gen_kv_str(g, "domain", a[i].domain);
+            if (a[i].problem)
+                gen_kv_str(g, "problem", a[i].problem);
+            gen_kv_bool(g, "running", a[i].running);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+    xld_host_auto_free(a, n);
+    free(dir);
+}
+
+/* autostart-add and autostart-remove: one change, one path back. */
+static void cmd_autostart_change(struct xld_request *req)
+{
+    bool add = !strcmp(req->cmd->name, "autostart-add");
+    char err[512], *path = NULL;
+    yajl_gen g;
+    int rc;
+
+    if (!req->proto->host) {
+        reply_error(req, XLD_E_FAILED, "this xld has no host job");
+        return;
+    }
+    rc = add ? xld_host_auto_add(req->proto->host, arg_str(req, "config"),
+                                 &path, err, sizeof(err))
+             : xld_host_auto_remove(req->proto->host, arg_str(req, "name"),
+                                    &path, err, sizeof(err));
+    if (rc) {
+        /* No such entry is not a missing domain. */
+        reply_error(req, rc == -ENOENT ? XLD_E_INVALID_ARGUMENT
+                    : error_class(rc), "%s", err);
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "path", path);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+    free(path);
+}
+
 static const struct arg_spec args_none[] = { { NULL, 0, false } };
 static const struct arg_spec args_domain[] = {
     { "domain", ARG_DOMAIN, true }, { NULL, 0, false } };
@@ -1218,6 +1429,10 @@ static const struct arg_spec args_console[] = {
 static const struct arg_spec args_inject[] = {
     { "what", ARG_STRING, true }, { "domain", ARG_DOMAIN, false },
     { "value", ARG_INT, false }, { NULL, 0, false } };
+static const struct arg_spec args_autostart_add[] = {
+    { "config", ARG_STRING, true }, { NULL, 0, false } };
+static const struct arg_spec args_autostart_remove[] = {
+    { "name", ARG_STRING, true }, { NULL, 0, false } };
 
 /* The command table: the protocol is this table. */
 static const struct cmd cmds[] = {
@@ -1243,6 +1458,12 @@ static const struct cmd cmds[] = {
     { "rename", cmd_domain_op, 0, args_rename, XLD_OP_RENAME },
     { "console", cmd_console, 0, args_console, 0 },
     { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },
+    { "host-start", cmd_host, 0, args_none, 0 },
+    { "host-stop", cmd_host, 0, args_none, 0 },
+    { "autostart-list", cmd_autostart_list, CMD_READONLY, args_none, 0 },
+    { "autostart-add", cmd_autostart_change, 0, args_autostart_add, 0 },
+    { "autostart-remove", cmd_autostart_change, 0, args_autostart_remove,
+      0 },
     { NULL, NULL, 0, NULL, 0 },
 };
 
@@ -1425,4 +1646,9 @@ void xld_proto_free(struct xld_proto *p)
 void xld_proto_set_control(struct xld_proto *p, struct xld_control *ctl)
 {
     p->ctl = ctl;
+}
+
+void xld_proto_set_host(struct xld_proto *p, struct xld_host *host)
+{
+    p->host = host;
 }

@@ -47,6 +47,11 @@ void xld_proto_free(struct xld_proto *p);
 /* Events go to the subscribed clients of ctl (none before it is set). */
 void xld_proto_set_control(struct xld_proto *p, struct xld_control *ctl);
 
+/* The host job (host.c) the host-* and autostart-* commands drive
+ * (none before it is set). */
+struct xld_host;
+void xld_proto_set_host(struct xld_proto *p, struct xld_host *host);
+
 /* The handlers for xld_control_open (opaque: the struct xld_proto). */
 extern const struct xld_control_handlers xld_proto_control_handlers;
 

@@ -36,10 +36,13 @@
 #include "backend.h"
 #include "control.h"
 #include "domain.h"
+#include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
 #include "state.h"
+#include "xendomains.h"
+#include "xlconf.h"
 
 #define DEFAULT_SOCKET "/run/xld/xld.sock"
 #define DEFAULT_RO_SOCKET "/run/xld/xld-ro.sock"
@@ -62,6 +65,8 @@ struct xld_options {
     const char *backend;
     const char *backend_options;
     const char *dump_dir;
+    const char *xendomains_file;
+    const char *xl_conf;
 };
 
 /* Everything the daemon runs, for the signal and timer callbacks. */
@@ -71,6 +76,9 @@ struct xld_daemon {
     bool be_open;
     struct xld_state *st;
     struct xld_dm *dm;
+    struct xld_host *host;
+    struct xlconf *xlconf;      /* the one the table converts with */
+    const char *xl_conf_path;
     struct xld_proto *proto;
     struct xld_control *ctl;
     int sigfd;
@@ -99,12 +107,15 @@ static void usage(FILE *f)
             "dir=PATH,memory=MIB,cpus=N,...)\n"
             "      --dump-dir=DIR        where on_crash=\"coredump-*\" "
             "writes cores (%s)\n"
+            "      --xendomains-file=F   the host job's settings (%s)\n"
+            "      --xl-conf=FILE        xl's global config, read at start "
+            "and on SIGHUP (%s)\n"
             "  -h, --help                this help\n"
             "  -V, --version             the version\n\n"
             "xld does not fork: run it under systemd (Type=notify) or with "
             "-f.\n",
             DEFAULT_SOCKET, DEFAULT_RO_SOCKET, DEFAULT_STATE_DIR,
-            XLD_DM_DUMP_DIR);
+            XLD_DM_DUMP_DIR, XLD_XD_FILE, XLCONF_DEFAULT_PATH);
 }
 
 /* 0 when the options are good, 1 for --help/--version (exit 0), 2 for a
@@ -112,7 +123,8 @@ static void usage(FILE *f)
 static int parse_options(int argc, char **argv, struct xld_options *o)
 {
     enum { OPT_SOCKET = 256, OPT_RO_SOCKET, OPT_GROUP, OPT_STATE_DIR,
-           OPT_BACKEND, OPT_BACKEND_OPTIONS, OPT_DUMP_DIR };
+           OPT_BACKEND, OPT_BACKEND_OPTIONS, OPT_DUMP_DIR,
+           OPT_XENDOMAINS_FILE, OPT_XL_CONF };
     static const struct option opts[] = {
         { "foreground", no_argument, NULL, 'f' },
         { "verbose", no_argument, NULL, 'v' },
@@ -123,6 +135,8 @@ static int parse_options(int argc, char **argv, struct xld_options *o)
         { "backend", required_argument, NULL, OPT_BACKEND },
         { "backend-options", required_argument, NULL, OPT_BACKEND_OPTIONS },
         { "dump-dir", required_argument, NULL, OPT_DUMP_DIR },
+        { "xendomains-file", required_argument, NULL, OPT_XENDOMAINS_FILE },
+        { "xl-conf", required_argument, NULL, OPT_XL_CONF },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -160,6 +174,12 @@ static int parse_options(int argc, char **argv, struct xld_options *o)
             break;
         case OPT_DUMP_DIR:
             o->dump_dir = optarg;
+            break;
+        case OPT_XENDOMAINS_FILE:
+            o->xendomains_file = optarg;
+            break;
+        case OPT_XL_CONF:
+            o->xl_conf = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -266,8 +286,98 @@ static void begin_stop(struct xld_daemon *d, const char *why)
         xld_control_stop_listening(d->ctl);
     if (xld_loop_timer(d->loop, STOP_GRACE_MS, grace_over, d, &d->grace))
         d->grace = NULL;
-    /* Calls dm_idle at once when nothing runs. */
+    /* A host job stops starting steps, and the table its operations.
+     * Calls dm_idle at once when nothing runs. */
+    if (d->host)
+        xld_host_stop(d->host);
     xld_dm_stop(d->dm);
+}
+
+/*
+ * Read xl.conf into *out (malloc'd), logging what is wrong with it, one
+ * diagnostic per line.  Returns 0 or ENOMEM; *out may have errors
+ * (xlconf_ok false), which the domain table then refuses to convert with.
+ */
+static int read_xlconf(const char *path, struct xlconf **out)
+{
+    struct xlconf *xc = malloc(sizeof(*xc));
+    char *text = NULL, *line, *save = NULL;
+    size_t len = 0;
+    FILE *mem = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!xc)
+        return ENOMEM;
+    xlconf_init(xc);
+    rc = xlconf_read_file(xc, path);
+    if (rc)
+        goto out;
+    mem = open_memstream(&text, &len);
+    if (!mem) {
+        rc = ENOMEM;
+        goto out;
+    }
+    xlconf_print_diags(xc, mem);
+    if (fclose(mem)) {
+        mem = NULL;
+        rc = ENOMEM;
+        goto out;
+    }
+    mem = NULL;
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, ": warning: "))
+            xld_warn("%s", line);
+        else
+            xld_err("%s", line);
+    }
+    if (!xlconf_ok(xc))
+        xld_err("%s has errors: xld creates no domain from a config "
+                "until they are fixed and xld is sent SIGHUP, as xl would "
+                "run no command (the domains that run keep their configs)",
+                path);
+    else if (xc->found)
+        xld_info("xl.conf: %s", path);
+    *out = xc;
+    xc = NULL;
+
+out:
+    free(text);
+    if (xc) {
+        xlconf_dispose(xc);
+        free(xc);
+    }
+    return rc;
+}
+
+static void free_xlconf(struct xlconf *xc)
+{
+    if (!xc)
+        return;
+    xlconf_dispose(xc);
+    free(xc);
+}
+
+/* SIGHUP: xl reads xl.conf at every command; xld reads it again when the
+ * admin says so.  A file with errors does not replace good settings. */
+static void reload_xlconf(struct xld_daemon *d)
+{
+    struct xlconf *xc;
+
+    if (read_xlconf(d->xl_conf_path, &xc)) {
+        xld_err("SIGHUP: reading %s: %s", d->xl_conf_path, strerror(ENOMEM));
+        return;
+    }
+    if (!xlconf_ok(xc) && d->xlconf && xlconf_ok(d->xlconf)) {
+        xld_warn("SIGHUP: %s has errors; xld keeps the settings it read "
+                 "before", d->xl_conf_path);
+        free_xlconf(xc);
+        return;
+    }
+    xld_dm_set_xlconf(d->dm, xc);
+    free_xlconf(d->xlconf);
+    d->xlconf = xc;
 }
 
 static void on_signal(void *opaque, int fd, short revents)
@@ -285,7 +395,7 @@ static void on_signal(void *opaque, int fd, short revents)
             begin_stop(d, "SIGINT");
             break;
         case SIGHUP:
-            xld_info("SIGHUP: xld has nothing to reload");
+            reload_xlconf(d);
             break;
         default:
             break;
@@ -325,6 +435,10 @@ static void daemon_dispose(struct xld_daemon *d)
     if (d->be_open)
         d->be.ops->close(&d->be);
     xld_dm_free(d->dm);
+    free_xlconf(d->xlconf);
+    /* After the table (no operation calls back any more), before the
+     * protocol (a job still running answers its request). */
+    xld_host_free(d->host);
     xld_proto_free(d->proto);
     xld_state_close(d->st);
     if (d->sigfd >= 0)
@@ -377,8 +491,17 @@ int main(int argc, char **argv)
     rc = xld_dm_new(&d.dm, d.loop, &d.be, d.st, &hooks, &d);
     if (!rc && o.dump_dir)
         rc = xld_dm_set_dump_dir(d.dm, o.dump_dir);
+    d.xl_conf_path = o.xl_conf ? o.xl_conf : XLCONF_DEFAULT_PATH;
+    if (!rc)
+        rc = read_xlconf(d.xl_conf_path, &d.xlconf);
+    if (!rc)
+        xld_dm_set_xlconf(d.dm, d.xlconf);
     if (!rc)
         rc = xld_proto_new(&d.proto, d.dm, d.be.ops->name);
+    if (!rc)
+        rc = xld_host_new(&d.host, d.loop, d.dm, o.xendomains_file);
+    if (!rc)
+        xld_proto_set_host(d.proto, d.host);
     if (rc) {
         xld_err("starting: %s", strerror(rc));
         goto out;

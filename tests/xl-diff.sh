@@ -7,6 +7,9 @@
 # are set aside: the domain's uuid (when the config sets none) and a
 # generated ms_vm_genid.  Exit 0 when they agree, 1 when not (with a
 # diff), 77 when the oracle cannot run here.  -q: say nothing on success.
+#
+# Both read the same xl.conf: $XL_DIFF_XL_CONF, or else Debian's stock
+# one from the oracle (never the one of the machine running the test).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 xlctl=${XLCTL:-${XLD_BUILDDIR:-$here/..}/cli/xlctl}
@@ -16,10 +19,17 @@ cfg=${1:?usage: xl-diff.sh [-q] CFG [KEY=VALUE...]}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$here/oracle/xl-dry-run" "$@" >"$tmp/xl.json" 2>"$tmp/xl.err"
+xlconf=${XL_DIFF_XL_CONF:-}
+if [ -z "$xlconf" ]; then
+    xlconf=$("$here/oracle/xl-dry-run" --stock-xl-conf 2>"$tmp/xl.err")
+    [ $? -eq 77 ] && { cat "$tmp/xl.err" >&2; exit 77; }
+fi
+XL_ORACLE_GLOBAL_CONFIG=$xlconf "$here/oracle/xl-dry-run" "$@" \
+    >"$tmp/xl.json" 2>"$tmp/xl.err"
 xrc=$?
 [ "$xrc" -eq 77 ] && { cat "$tmp/xl.err" >&2; exit 77; }
-"$xlctl" create --dry-run "$@" >"$tmp/ours.json" 2>"$tmp/ours.err"
+"$xlctl" create --dry-run --xl-conf "$xlconf" "$@" >"$tmp/ours.json" \
+    2>"$tmp/ours.err"
 orc=$?
 
 if [ "$xrc" -ne 0 ] || [ "$orc" -ne 0 ]; then

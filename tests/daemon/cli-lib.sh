@@ -61,7 +61,8 @@ eventually() {
 start_xld() {
     mkdir -p "$tmp/state" "$tmp/sim"
     "$XLD" --backend=sim -f --socket="$sock" --ro-socket="$ro" \
-        --state-dir="$tmp/state" --backend-options=dir="$tmp/sim" "$@" \
+        --state-dir="$tmp/state" --backend-options=dir="$tmp/sim" \
+        --xl-conf="$tmp/xl.conf" "$@" \
         >>"$tmp/xld.log" 2>&1 &
     xld_pid=$!
     if ! eventually 20 "$XLCTL" --socket "$sock" list >/dev/null 2>&1; then

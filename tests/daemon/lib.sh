@@ -38,6 +38,8 @@ fail() {
 }
 
 # start_xld [EXTRA OPTIONS...]: start xld and wait until it is ready
+# (with $TMP/xl.conf as its xl.conf, so the host's /etc/xen/xl.conf
+# changes nothing; a missing file means xl's defaults)
 # (its "ready" line in the log: the socket files of an xld killed
 # earlier are still there, so their presence says nothing).
 start_xld() {
@@ -45,7 +47,7 @@ start_xld() {
     ready=$(grep -c "notice: ready:" "$TMP/xld.log" 2>/dev/null)
     "$XLD" --backend=sim -f -v --socket="$S" --ro-socket="$RO" \
         --state-dir="$TMP/state" --backend-options="dir=$TMP/sim,sync=0" \
-        "$@" >>"$TMP/xld.log" 2>&1 &
+        --xl-conf="$TMP/xl.conf" "$@" >>"$TMP/xld.log" 2>&1 &
     XLD_PID=$!
     for _ in $(seq 1 200); do
         [ "$(grep -c "notice: ready:" "$TMP/xld.log")" -gt "${ready:-0}" ] \

@@ -6,9 +6,7 @@ run() {   # run ARGS...: xld with private paths; sets rc and out
         >"$TMP/out" 2>&1
     rc=$?
 }
-run --backend=libxl
-[ "$rc" -eq 1 ] || fail "--backend=libxl exited $rc"
-grep -q "the libxl backend is not available in this build yet" "$TMP/out" || fail "$(cat "$TMP/out")"
+# --backend=libxl on a host without Xen is t-12's subject.
 if [ ! -e /proc/xen/capabilities ] && [ ! -e /dev/xen/privcmd ]; then
     run
     [ "$rc" -eq 1 ] || fail "no backend on a host without Xen exited $rc"
