@@ -51,10 +51,24 @@ struct xld_dominfo {
     int vcpu_online;
     int vcpu_max;
     uint64_t cpu_time_ns;
+    uint32_t cpupool;            /* the poolid of its cpupool */
 };
 
 void xld_dominfo_init(struct xld_dominfo *di);
 void xld_dominfo_dispose(struct xld_dominfo *di);
+
+/* One cpupool, as libxl_cpupoolinfo, with the rate limit of its
+ * scheduler (which `xl sched-credit2` shows with the pool). */
+struct xld_cpupool {
+    uint32_t poolid;
+    char *name;                  /* malloc'd */
+    libxl_scheduler sched;
+    int n_dom;
+    libxl_bitmap cpus;           /* a map of the host's cpus; malloc'd */
+    int ratelimit_us;            /* credit and credit2; -1: none, unknown */
+};
+
+void xld_cpupool_list_free(struct xld_cpupool *pools, int n);
 
 /* The guest did something: it shut itself down (with a reason, as
  * libxl's DOMAIN_SHUTDOWN event) or it is gone (DOMAIN_DEATH). */
@@ -176,6 +190,43 @@ struct xld_backend_ops {
                        libxl_console_type type, char **path);
 
     /*
+     * CPU placement and scheduling, all immediate.
+     *
+     * vcpu_info: every vcpu of a domain, as libxl_list_vcpu: where it
+     * runs now, whether it is online, running or blocked, its cpu time,
+     * and its hard and soft affinity as maps of the host's cpus.  *out
+     * is malloc'd: free it with libxl_vcpuinfo_list_free(*out, *n).
+     *
+     * vcpu_pin: set the hard and soft affinity of one vcpu, or of every
+     * vcpu when vcpu is -1, as libxl_set_vcpuaffinity(_all); a NULL map
+     * leaves that affinity as it is.  force (libxl_set_vcpuaffinity_force,
+     * one vcpu only) first undoes a temporary pinning the guest's kernel
+     * made.  -EINVAL for a vcpu the domain does not have, or a hard map
+     * with no cpu of the host; -EPERM where the backend will not change
+     * the domain.
+     *
+     * cpupool_info: every cpupool, as libxl_list_cpupool; *out is
+     * malloc'd: free it with xld_cpupool_list_free(*out, *n).
+     *
+     * sched_get, sched_set: a domain's scheduler parameters, as
+     * libxl_domain_sched_params_get/set: set changes the fields that are
+     * not LIBXL_DOMAIN_SCHED_PARAM_*_DEFAULT, and gives -EINVAL when
+     * params->sched is neither LIBXL_SCHEDULER_UNKNOWN nor the
+     * scheduler of the domain's pool, or a value is out of range.
+     */
+    int (*vcpu_info)(struct xld_backend *be, uint32_t domid,
+                     libxl_vcpuinfo **out, int *n);
+    int (*vcpu_pin)(struct xld_backend *be, uint32_t domid, int vcpu,
+                    const libxl_bitmap *hard, const libxl_bitmap *soft,
+                    bool force);
+    int (*cpupool_info)(struct xld_backend *be, struct xld_cpupool **out,
+                        int *n);
+    int (*sched_get)(struct xld_backend *be, uint32_t domid,
+                     libxl_domain_sched_params *out);
+    int (*sched_set)(struct xld_backend *be, uint32_t domid,
+                     const libxl_domain_sched_params *params);
+
+    /*
      * The config a domain was created with, kept with the domain in the
      * hypervisor's own store (libxl's userdata, as xl does), so that a
      * restarted xld finds it again.  retrieve gives -ENOENT for a domain
@@ -203,6 +254,14 @@ struct xld_backend_ops {
      */
     int (*inject)(struct xld_backend *be, const char *what, uint32_t domid,
                   int64_t value);
+
+    /*
+     * Immediate, as libxl_send_sysrq: a magic SysRq key for the guest's
+     * kernel, through its PV control (xenstore's control/sysrq), which
+     * the guest reads when it likes; nothing says whether it did.  What
+     * `xl sysrq` and XENDOMAINS_SYSRQ send.  -EPERM for Domain-0.
+     */
+    int (*send_sysrq)(struct xld_backend *be, uint32_t domid, char key);
 };
 
 struct xld_backend {

@@ -1312,6 +1312,7 @@ static int fill_info(struct lx *lx, const libxl_dominfo *src,
     out->vcpu_online = (int)src->vcpu_online;
     out->vcpu_max = (int)src->vcpu_max_id + 1;
     out->cpu_time_ns = src->cpu_time;
+    out->cpupool = src->cpupool;
     return 0;
 }
 
@@ -1626,6 +1627,15 @@ static int lx_send_trigger(struct xld_backend *be, uint32_t domid,
     return xld_lx_errno(libxl_send_trigger(lx->ctx, domid, trigger, 0, NULL));
 }
 
+static int lx_send_sysrq(struct xld_backend *be, uint32_t domid, char key)
+{
+    struct lx *lx = be->priv;
+
+    if (domid == 0)
+        return -EPERM;
+    return xld_lx_errno(libxl_send_sysrq(lx->ctx, domid, key));
+}
+
 static int lx_retrieve_config(struct xld_backend *be, uint32_t domid,
                               libxl_domain_config *dc)
 {
@@ -1743,6 +1753,7 @@ const struct xld_backend_ops xld_backend_libxl_ops = {
     .core_dump = lx_core_dump,
     .soft_reset = lx_soft_reset,
     .send_trigger = lx_send_trigger,
+    .send_sysrq = lx_send_sysrq,
     .retrieve_config = lx_retrieve_config,
     .config_from_json = lx_config_from_json,
     .console_tty = lx_console_tty,

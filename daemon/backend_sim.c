@@ -2865,6 +2865,49 @@ static int sim_send_trigger(struct xld_backend *be, uint32_t domid,
     }
 }
 
+/*
+ * A simulated guest kernel answers the SysRq keys that change its
+ * domain's life as Linux does (c: crash, o: power off, b: reboot at
+ * once); the others (s: sync, u: remount read-only, ...) have nothing to
+ * act on and are only logged, which is how the tests see them arrive.
+ * A guest without PV control never reads the key, as in Xen.
+ */
+static int sim_send_sysrq(struct xld_backend *be, uint32_t domid, char key)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note;
+    struct sim_dom *d;
+    libxl_shutdown_reason reason;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    if (d->st.no_pv_control) {
+        xld_info("sim: %s (domid %" PRIu32 ") has no PV control: SysRq "
+                 "'%c' is not read", d->name, domid, key);
+        return 0;
+    }
+    xld_info("sim: %s (domid %" PRIu32 ") got SysRq '%c'", d->name, domid,
+             key);
+    switch (key) {
+    case 'c':
+        reason = LIBXL_SHUTDOWN_REASON_CRASH;
+        break;
+    case 'o':
+        reason = LIBXL_SHUTDOWN_REASON_POWEROFF;
+        break;
+    case 'b':
+        reason = LIBXL_SHUTDOWN_REASON_REBOOT;
+        break;
+    default:
+        return 0;
+    }
+    note = calloc(1, sizeof(*note));
+    if (!note)
+        return -ENOMEM;
+    return dom_shut(sim, d, reason, wall_ms(), true, note);
+}
+
 /* The simulator keeps no libxl config of its domains (it has no libxl
  * context to parse one back): adopting a domain takes its config file. */
 static int sim_retrieve_config(struct xld_backend *be, uint32_t domid,
@@ -3165,4 +3208,5 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .userdata_store = sim_userdata_store,
     .userdata_retrieve = sim_userdata_retrieve,
     .inject = sim_inject,
+    .send_sysrq = sim_send_sysrq,
 };

@@ -59,6 +59,7 @@ struct xld_dm_op {
     bool wait, force, paused, checkpoint;
     uint64_t memkb;
     int count;
+    char key;
     char *name;
     char *path;
     libxl_shutdown_reason reason;       /* ACTION */
@@ -176,6 +177,7 @@ static const char *op_name(enum xld_dm_optype t)
         [XLD_OP_MEM_MAX] = "mem-max",
         [XLD_OP_VCPU_SET] = "vcpu-set",
         [XLD_OP_RENAME] = "rename",
+        [XLD_OP_SYSRQ] = "sysrq",
         [XLD_OP_ADOPT] = "adopt",
         [XLD_OP_ACTION] = "restart",
         [XLD_OP_RECREATE] = "restart",
@@ -1961,6 +1963,14 @@ static void start_quick(struct xld_dm_op *op)
             apply_record(&dom->dc, &dom->rec);
         }
         break;
+    case XLD_OP_SYSRQ:
+        /* A key the guest reads when it likes: nothing to wait for, and
+         * nothing of the domain's record changes. */
+        rc = be->ops->send_sysrq(be, dom->domid, op->key);
+        if (!rc)
+            xld_info("sent SysRq '%c' to %s (domid %" PRIu32 ")", op->key,
+                     dom->name, dom->domid);
+        break;
     case XLD_OP_RENAME:
         if (!valid_name(op->name, why, sizeof(why))) {
             op_finish(op, -EINVAL, "%s", why);
@@ -1990,7 +2000,8 @@ static void start_quick(struct xld_dm_op *op)
         return;
     }
     if (dom->managed && op->type != XLD_OP_REBOOT
-        && op->type != XLD_OP_PAUSE && op->type != XLD_OP_UNPAUSE) {
+        && op->type != XLD_OP_PAUSE && op->type != XLD_OP_UNPAUSE
+        && op->type != XLD_OP_SYSRQ) {
         domain_update_json(dom);
         end_op(dom, true);
         domain_store_userdata(dom);
@@ -2540,6 +2551,12 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
                dom->name);
         return;
     }
+    if (rq->type == XLD_OP_SYSRQ
+        && ((unsigned char)rq->key <= ' ' || (unsigned char)rq->key >= 0x7f)) {
+        refuse(done, opaque, -EINVAL, "a SysRq key is one printable "
+               "character");
+        return;
+    }
     if (rq->type == XLD_OP_VCPU_SET && rq->count < 1) {
         refuse(done, opaque, -EINVAL, "a domain needs at least one vcpu");
         return;
@@ -2567,6 +2584,7 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     op->checkpoint = rq->checkpoint;
     op->memkb = rq->memkb;
     op->count = rq->count;
+    op->key = rq->key;
     op->done = done;
     op->progress = progress;
     op->opaque = opaque;

@@ -91,6 +91,7 @@ enum xld_dm_optype {
     XLD_OP_MEM_MAX,
     XLD_OP_VCPU_SET,
     XLD_OP_RENAME,
+    XLD_OP_SYSRQ,               /* a magic SysRq key for the guest */
     XLD_OP_ADOPT,               /* take over a domain made by plain xl */
     /* Internal: a guest shut down, apply its action; a domain whose
      * restart a crash of xld interrupted, create it again. */
@@ -106,6 +107,7 @@ struct xld_dm_request {
     bool checkpoint;            /* save: leave it running */
     uint64_t memkb;             /* mem-set, mem-max */
     int count;                  /* vcpu-set */
+    char key;                   /* sysrq */
     const char *name;           /* rename */
     const char *path;           /* save, restore */
     const char *config;         /* create, adopt: the text */

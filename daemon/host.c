@@ -9,7 +9,9 @@
  * ones, and the job's memory stays until the last of them has come back,
  * so that no callback ever finds freed memory.
  *
- * host stop, per domain: save to SAVE/NAME (the domain table writes
+ * host stop, per domain: the SysRq keys of XENDOMAINS_SYSRQ first, one
+ * after the other with XENDOMAINS_USLEEP between them, as upstream's
+ * script sends them; then save to SAVE/NAME (the domain table writes
  * NAME.tmp, fsyncs it and renames it, so a crash never leaves half an
  * image under the final name); a save that fails falls back to a
  * shutdown, as upstream's script does; when the deadline passes, what is
@@ -68,6 +70,7 @@ static const char image_magic[] = "Xen saved domain";
 
 enum step {
     S_QUEUED,
+    S_SYSRQ,
     S_SAVE,
     S_SHUTDOWN,
     S_DESTROY,
@@ -77,7 +80,7 @@ enum step {
 };
 
 static const char *const step_names[] = {
-    [S_QUEUED] = "queued", [S_SAVE] = "save", [S_SHUTDOWN] = "shutdown",
+    [S_QUEUED] = "queued", [S_SYSRQ] = "sysrq", [S_SAVE] = "save", [S_SHUTDOWN] = "shutdown",
     [S_DESTROY] = "destroy", [S_RESTORE] = "restore",
     [S_CREATE] = "create", [S_DONE] = "done",
 };
@@ -94,6 +97,9 @@ struct item {
     unsigned ncb;                /* done() callbacks still to come */
     uint64_t bytes_done, bytes_total;
     char *fallback;              /* why a save fell back to shutdown */
+    const char *sysrq_next;      /* stop: the keys still to send, or NULL
+                                    once they are all sent */
+    struct xld_timer *sysrq_timer;   /* XENDOMAINS_USLEEP after a key */
 };
 
 struct job {
@@ -202,6 +208,7 @@ static int make_dir(const char *dir)
 
 static void item_free(struct item *it)
 {
+    xld_loop_cancel(it->sysrq_timer);
     free(it->name);
     free(it->path);
     free(it->fallback);
@@ -380,6 +387,8 @@ static void item_outcome(struct item *it, const char *action,
         va_end(ap);
     }
     it->step = S_DONE;
+    xld_loop_cancel(it->sysrq_timer);
+    it->sysrq_timer = NULL;
     j->ndone++;
     if (was_active)
         j->active--;
@@ -569,6 +578,82 @@ static void saved(void *opaque, const struct xld_dm_result *res)
     job_unref(j);
 }
 
+static void stop_item_start(struct item *it);
+static void sysrq_send(struct item *it);
+
+static void sysrq_pause_over(void *opaque)
+{
+    struct item *it = opaque;
+
+    it->sysrq_timer = NULL;
+    if (it->step == S_SYSRQ)
+        sysrq_send(it);
+}
+
+static void sysrq_sent(void *opaque, const struct xld_dm_result *res)
+{
+    struct item *it = opaque;
+    struct job *j = it->job;
+    uint64_t ms = (j->xd.usleep + 999) / 1000;
+
+    it->ncb--;
+    if (it->step != S_SYSRQ)
+        goto out;
+    /* As upstream: a key that failed is reported, and the next one
+     * follows at once. */
+    if (res->rc) {
+        xld_warn("host stop: %s: SysRq '%c' failed: %s", it->name,
+                 it->sysrq_next[-1], res->msg ? res->msg
+                 : strerror(-res->rc));
+        sysrq_send(it);
+    } else if (!ms || xld_loop_timer(j->h->loop, ms, sysrq_pause_over, it,
+                                     &it->sysrq_timer)) {
+        it->sysrq_timer = NULL;
+        sysrq_send(it);
+    }
+    pump(j);
+out:
+    job_unref(j);
+}
+
+/*
+ * The next key of XENDOMAINS_SYSRQ (letters separated by blanks, as the
+ * script's `for sysrq in $XENDOMAINS_SYSRQ` splits them; a word that is
+ * not one letter was warned about when the job began, and is skipped
+ * here, as `xl sysrq` refuses it), or the save or shutdown once all are
+ * sent.
+ */
+static void sysrq_send(struct item *it)
+{
+    struct job *j = it->job;
+    struct xld_domain *dom = item_domain(it);
+    struct xld_dm_request rq;
+    const char *p = it->sysrq_next;
+
+    for (;;) {
+        size_t n;
+
+        p += strspn(p, " \t\n");
+        n = strcspn(p, " \t\n");
+        if (!n || n == 1)
+            break;
+        p += n;
+    }
+    if (!*p || !dom) {
+        it->sysrq_next = NULL;
+        stop_item_start(it);
+        return;
+    }
+    it->sysrq_next = p + 1;
+    xld_dm_request_init(&rq);
+    rq.type = XLD_OP_SYSRQ;
+    rq.key = *p;
+    it->ncb++;
+    j->refs++;
+    xld_dm_submit(j->h->dm, dom, &rq, sysrq_sent, NULL, it);
+    xld_dm_request_dispose(&rq);
+}
+
 static void stop_item_start(struct item *it)
 {
     struct job *j = it->job;
@@ -578,6 +663,13 @@ static void stop_item_start(struct item *it)
 
     if (!dom) {
         item_outcome(it, "none", "skipped", false, "it is gone already");
+        return;
+    }
+    if (it->step == S_QUEUED && *j->xd.sysrq) {
+        j->active++;
+        it->step = S_SYSRQ;
+        it->sysrq_next = j->xd.sysrq;
+        sysrq_send(it);
         return;
     }
     if (!it->save_it) {
@@ -593,7 +685,8 @@ static void stop_item_start(struct item *it)
         item_step_shutdown(it, why);
         return;
     }
-    j->active++;
+    if (it->step == S_QUEUED)
+        j->active++;
     it->step = S_SAVE;
     xld_dm_request_init(&rq);
     rq.type = XLD_OP_SAVE;
@@ -637,6 +730,26 @@ static void deadline(void *opaque)
         }
     }
     pump(j);
+}
+
+/* XENDOMAINS_SYSRQ's words that are not one key: `xl sysrq` would refuse
+ * each, and upstream's script would go on with the next. */
+static void sysrq_check(struct job *j)
+{
+    const char *p = j->xd.sysrq;
+
+    for (;;) {
+        size_t n;
+
+        p += strspn(p, " \t\n");
+        n = strcspn(p, " \t\n");
+        if (!n)
+            break;
+        if (n > 1)
+            warn(j, "XENDOMAINS_SYSRQ: '%.*s' is not one SysRq key; it is "
+                 "skipped", (int)n, p);
+        p += n;
+    }
 }
 
 /* The names of the domains of the autostart configs, for AUTO_ONLY. */
@@ -1405,10 +1518,7 @@ void xld_host_run(struct xld_host *h, enum xld_host_kind kind,
             warn(j, "XENDOMAINS_MIGRATE is set (%s), but this xld cannot "
                  "migrate: every domain is saved or shut down instead, as "
                  "upstream does when a migration fails", j->xd.migrate);
-        if (*j->xd.sysrq)
-            warn(j, "XENDOMAINS_SYSRQ is set (%s), but xld sends no SysRq: "
-                 "the domains are saved or shut down without it",
-                 j->xd.sysrq);
+        sysrq_check(j);
         rc = stop_build(j);
     } else {
         rc = restore_build(j);

@@ -955,6 +955,38 @@ START_TEST(no_pv_control_and_triggers)
 }
 END_TEST
 
+START_TEST(sysrq_keys)
+{
+    struct xld_dominfo di;
+    uint32_t a = create_dom("sq1", 128, false);
+    uint32_t b = create_dom("sq2", 128, false);
+    uint32_t c = create_dom("sq3", 128, false);
+
+    /* Keys with nothing to act on leave the guest running. */
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, a, 's')), 0);
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, a, 'u')), 0);
+    info_of(a, &di);
+    ck_assert(!di.shutdown);
+    xld_dominfo_dispose(&di);
+    /* o powers off at once, c crashes, as a Linux guest does. */
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, a, 'o')), 0);
+    WAIT_FOR(count_ev(XLD_BE_DOMAIN_SHUTDOWN, a,
+                      LIBXL_SHUTDOWN_REASON_POWEROFF) == 1, 10000);
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, b, 'c')), 0);
+    WAIT_FOR(count_ev(XLD_BE_DOMAIN_SHUTDOWN, b,
+                      LIBXL_SHUTDOWN_REASON_CRASH) == 1, 10000);
+    /* A guest without PV control never reads the key. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "no-pv-control", c, 1)), 0);
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, c, 'o')), 0);
+    info_of(c, &di);
+    ck_assert(!di.shutdown);
+    xld_dominfo_dispose(&di);
+    /* Domain-0 and domains that are not there. */
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, 0, 's')), -EPERM);
+    ck_assert_int_eq(OP(be.ops->send_sysrq(&be, 4242, 's')), -ENOENT);
+}
+END_TEST
+
 START_TEST(spawn_foreign)
 {
     struct xld_dominfo *list = NULL;
@@ -1655,6 +1687,7 @@ int main(void)
     tcase_add_test(tc, core_dump);
     tcase_add_test(tc, soft_reset);
     tcase_add_test(tc, no_pv_control_and_triggers);
+    tcase_add_test(tc, sysrq_keys);
     tcase_add_test(tc, spawn_foreign);
     tcase_add_test(tc, save_and_restore);
     tcase_add_test(tc, corrupt_images);

@@ -50,13 +50,25 @@ check "no guest is left" eventually 5 eval '[ "$(nguests)" -eq 0 ]'
 # Settings xld does not take are warnings; a line that would run a
 # command is not run.
 cfg w1; x create -q "$tmp/w1.cfg"
-xendomains 'XENDOMAINS_SYSRQ="s e"' 'XENDOMAINS_MIGRATE="host2 --live"' \
+xendomains 'XENDOMAINS_SYSRQ="s xy u"' 'XENDOMAINS_USLEEP=300000' \
+    'XENDOMAINS_MIGRATE="host2 --live"' \
     "XENDOMAINS_STOP_MAXWAIT=\$(touch $tmp/pwned)" "touch $tmp/pwned2" \
     'XENDOMAINS_BOGUS=1'
 run x host stop
 check "host stop with odd settings still works" [ "$rc" -eq 0 ]
 check "w1 is saved" grep -q '^w1: saved' "$tmp/out"
-check "SysRq is said to be unsupported" grep -q 'XENDOMAINS_SYSRQ is set' "$tmp/err"
+check "a SysRq word that is not one key is a warning" \
+    grep -q "XENDOMAINS_SYSRQ: 'xy' is not one SysRq key" "$tmp/err"
+sysrq_order() {   # what w1 got, in order: the keys, then its save
+    grep -o "w1 (domid [0-9]*) got SysRq '.'\|saved w1 " "$tmp/xld.log" \
+        | sed "s/.*SysRq //" | tr '\n' ' '
+}
+check "the SysRq keys reached the guest, in order, before its save" \
+    [ "$(sysrq_order)" = "'s' 'u' saved w1  " ]
+sysrq_gap() {   # the ms between the two keys, from xld's log
+    grep "w1 (domid [0-9]*) got SysRq" "$tmp/xld.log" | awk '{ split($1, t, ":"); ms[NR] = (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 } END { print int(ms[2] - ms[1]) }'
+}
+check "XENDOMAINS_USLEEP passed between the keys" [ "$(sysrq_gap)" -ge 290 ]
 check "migration is said to be unsupported" grep -q 'XENDOMAINS_MIGRATE is set' "$tmp/err"
 check "an expansion is refused with its line" grep -q 'xendomains:[0-9]*: XENDOMAINS_STOP_MAXWAIT: expansions' "$tmp/err"
 check "a command is refused with its line" grep -q 'xendomains:[0-9]*: not an assignment' "$tmp/err"
