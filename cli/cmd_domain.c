@@ -1112,6 +1112,26 @@ int xlctl_cmd_rename(const struct xlctl_cmd *cmd, int argc, char **argv)
     return call_once(cmd, "rename", a);
 }
 
+int xlctl_cmd_sysrq(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    struct xlctl_client_args *a;
+    int status;
+
+    status = options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
+    if (status >= 0)
+        return status;
+    /* As xl: one letter, said here rather than by xld. */
+    if (strlen(argv[optind + 1]) != 1) {
+        fprintf(stderr, "xlctl: %s: KEY is one character, not '%s'\n",
+                cmd->name, argv[optind + 1]);
+        return XLCTL_USAGE;
+    }
+    a = xlctl_client_args();
+    xlctl_client_arg_domain(a, "domain", argv[optind]);
+    xlctl_client_arg_str(a, "key", argv[optind + 1]);
+    return call_once(cmd, "sysrq", a);
+}
+
 /* ---- save, restore ------------------------------------------------------ */
 
 static bool flag_opt(void *opaque, int opt)
@@ -1196,6 +1216,458 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
     xlctl_client_arg_bool(a, "paused", paused);
     free(path);
     return long_op(cmd, "restore", a);
+}
+
+/* ---- cpu placement and scheduling --------------------------------------- */
+
+/*
+ * A set of cpus as xl prints one (print_bitmap): "all" when it holds
+ * every cpu of the host, "none" when it holds none, else its runs, as in
+ * "0-3,6".  cpus is a JSON array of cpu numbers out of nr_cpus.
+ */
+static void print_cpus(yajl_val cpus, long long nr_cpus)
+{
+    size_t n = YAJL_IS_ARRAY(cpus) ? cpus->u.array.len : 0;
+    long long first = -1, last = -1;
+    bool comma = false;
+
+    if (n == 0) {
+        fputs("none", stdout);
+        return;
+    }
+    /* One run of consecutive cpus after another; the answer lists them
+     * in order. */
+    for (size_t i = 0; i < n; i++) {
+        yajl_val x = cpus->u.array.values[i];
+        long long c = YAJL_IS_INTEGER(x) ? YAJL_GET_INTEGER(x) : -1;
+
+        if (i > 0 && c == last + 1) {
+            last = c;
+            continue;
+        }
+        if (i > 0) {
+            printf("%s%lld", comma ? "," : "", first);
+            if (last > first)
+                printf("-%lld", last);
+            comma = true;
+        }
+        first = last = c;
+    }
+    if (!comma && first == 0 && last == nr_cpus - 1) {
+        fputs("all", stdout);
+        return;
+    }
+    printf("%s%lld", comma ? "," : "", first);
+    if (last > first)
+        printf("-%lld", last);
+}
+
+/* xl vcpu-list's lines for the vcpus of one answer. */
+static void print_vcpus(yajl_val ret)
+{
+    long long nr_cpus = xlctl_json_int(ret, "nr_cpus", 0);
+    yajl_val v = xlctl_json_get(ret, "vcpus");
+
+    for (size_t i = 0; YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
+        yajl_val x = v->u.array.values[i];
+        const char *name = xlctl_json_str(x, "name");
+
+        printf("%-32s %5lld %5lld", name ? name : "-",
+               xlctl_json_int(x, "domid", -1), xlctl_json_int(x, "vcpu", 0));
+        if (!xlctl_json_bool(x, "online", false))
+            printf("%5c %3c%cp ", '-', '-', '-');
+        else
+            printf("%5lld %3c%c- ", xlctl_json_int(x, "cpu", 0),
+                   xlctl_json_bool(x, "running", false) ? 'r' : '-',
+                   xlctl_json_bool(x, "blocked", false) ? 'b' : '-');
+        printf("%9.1f  ", xlctl_json_double(x, "time", 0));
+        print_cpus(xlctl_json_get(x, "hard"), nr_cpus);
+        fputs(" / ", stdout);
+        print_cpus(xlctl_json_get(x, "soft"), nr_cpus);
+        putchar('\n');
+    }
+}
+
+int xlctl_cmd_vcpu_list(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    struct xlctl_client c;
+    yajl_val *rets = NULL, v;
+    int status, n;
+
+    status = options(cmd, argc, argv, "", NULL, 0, -1, NULL, NULL);
+    if (status >= 0)
+        return status;
+    /* One request for all domains, or one per domain asked for. */
+    n = argc - optind ? argc - optind : 1;
+    xlctl_client_init(&c);
+    status = XLCTL_FAIL;
+    rets = calloc((size_t)n, sizeof(*rets));
+    if (!rets) {
+        no_memory();
+        goto out;
+    }
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    /* Every answer first: an unknown domain means no output. */
+    for (int i = 0; i < n; i++) {
+        struct xlctl_client_args *a = xlctl_client_args();
+
+        if (optind < argc)
+            xlctl_client_arg_domain(a, "domain", argv[optind + i]);
+        if (call(cmd, &c, "vcpu-list", a, &rets[i], &v))
+            goto out;
+        if (!YAJL_IS_OBJECT(v)) {
+            bad_answer("vcpu-list");
+            goto out;
+        }
+    }
+    printf("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU",
+           "State", "Time(s)", "Affinity (Hard / Soft)");
+    for (int i = 0; i < n; i++)
+        print_vcpus(xlctl_json_get(rets[i], "return"));
+    status = XLCTL_OK;
+
+out:
+    for (int i = 0; rets && i < n; i++)
+        yajl_tree_free(rets[i]);
+    free(rets);
+    xlctl_client_dispose(&c);
+    return status;
+}
+
+int xlctl_cmd_vcpu_pin(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "force", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xlctl_client_args *a;
+    const char *vcpu, *hard, *soft;
+    bool force = false;
+    char *end;
+    long id = -1;
+    int status;
+
+    status = options(cmd, argc, argv, "f", opts, 3, 4, flag_opt, &force);
+    if (status >= 0)
+        return status;
+    vcpu = argv[optind + 1];
+    hard = argv[optind + 2];
+    soft = optind + 3 < argc ? argv[optind + 3] : NULL;
+    if (strcmp(vcpu, "all")) {
+        errno = 0;
+        id = strtol(vcpu, &end, 10);
+        if (end == vcpu || *end || errno || id < 0 || id >= 4096) {
+            fprintf(stderr, "xlctl: invalid vcpu '%s': a vcpu number, or "
+                    "all\n", vcpu);
+            return XLCTL_USAGE;
+        }
+    } else if (force) {
+        fprintf(stderr, "xlctl: --force and 'all' as the vcpu do not go "
+                "together: pin one vcpu at a time\n");
+        return XLCTL_USAGE;
+    }
+    a = xlctl_client_args();
+    xlctl_client_arg_domain(a, "domain", argv[optind]);
+    if (id >= 0)
+        xlctl_client_arg_int(a, "vcpu", id);
+    else
+        xlctl_client_arg_str(a, "vcpu", "all");
+    xlctl_client_arg_str(a, "hard", hard);
+    if (soft)
+        xlctl_client_arg_str(a, "soft", soft);
+    if (force)
+        xlctl_client_arg_bool(a, "force", true);
+    return call_once(cmd, "vcpu-pin", a);
+}
+
+int xlctl_cmd_cpupool_list(const struct xlctl_cmd *cmd, int argc,
+                           char **argv)
+{
+    static const struct option opts[] = {
+        { "cpus", no_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    yajl_val ret = NULL, v;
+    bool cpus = false;
+    int status;
+
+    status = options(cmd, argc, argv, "c", opts, 0, 1, flag_opt, &cpus);
+    if (status >= 0)
+        return status;
+    xlctl_client_init(&c);
+    status = XLCTL_FAIL;
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    a = xlctl_client_args();
+    if (optind < argc)
+        xlctl_client_arg_str(a, "pool", argv[optind]);
+    if (call(cmd, &c, "cpupool-list", a, &ret, &v))
+        goto out;
+    if (!YAJL_IS_ARRAY(v)) {
+        bad_answer("cpupool-list");
+        goto out;
+    }
+    printf("%-19s%s\n", "Name", cpus ? "CPU list"
+           : "CPUs   Sched     Active   Domain count");
+    for (size_t i = 0; i < v->u.array.len; i++) {
+        yajl_val p = v->u.array.values[i];
+        yajl_val list = xlctl_json_get(p, "cpus");
+        size_t ncpus = YAJL_IS_ARRAY(list) ? list->u.array.len : 0;
+        const char *name = xlctl_json_str(p, "name");
+        const char *sched = xlctl_json_str(p, "sched");
+
+        printf("%-19s", name ? name : "-");
+        if (cpus) {
+            for (size_t k = 0; k < ncpus; k++)
+                printf("%s%lld", k ? "," : "",
+                       YAJL_IS_INTEGER(list->u.array.values[k])
+                       ? YAJL_GET_INTEGER(list->u.array.values[k]) : -1);
+        } else {
+            printf("%3d %9s       y       %4lld", (int)ncpus,
+                   sched ? sched : "-", xlctl_json_int(p, "domains", 0));
+        }
+        putchar('\n');
+    }
+    status = XLCTL_OK;
+
+out:
+    yajl_tree_free(ret);
+    xlctl_client_dispose(&c);
+    return status;
+}
+
+/* sched-credit2's options, as xl's. */
+struct sched_opts {
+    const char *dom, *pool;
+    long weight, cap;
+    bool has_weight, has_cap, schedparam, ratelimit, bad;
+};
+
+static bool sched_opt(void *opaque, int opt)
+{
+    struct sched_opts *o = opaque;
+    char *end;
+    long v = 0;
+
+    if (opt == 'w' || opt == 'c') {
+        errno = 0;
+        v = strtol(optarg, &end, 10);
+        if (end == optarg || *end || errno || v < 0 || v > INT_MAX) {
+            fprintf(stderr, "xlctl: invalid %s '%s'\n",
+                    opt == 'w' ? "weight" : "cap", optarg);
+            o->bad = true;
+        }
+    }
+    switch (opt) {
+    case 'd':
+        o->dom = optarg;
+        return true;
+    case 'p':
+        o->pool = optarg;
+        return true;
+    case 'w':
+        o->weight = v;
+        o->has_weight = true;
+        return !o->bad;
+    case 'c':
+        o->cap = v;
+        o->has_cap = true;
+        return !o->bad;
+    case 's':
+        o->schedparam = true;
+        return true;
+    case 'r':
+        o->ratelimit = true;
+        return true;
+    }
+    return false;
+}
+
+/* The line xl prints for a credit2 pool: its rate limit. */
+static void print_pool_line(yajl_val pool)
+{
+    const char *name = xlctl_json_str(pool, "name");
+    long long rl = xlctl_json_int(pool, "ratelimit_us", -1);
+
+    if (rl < 0)
+        printf("Cpupool %s: [sched params unavailable]\n", name ? name : "-");
+    else
+        printf("Cpupool %s: ratelimit=%lldus\n", name ? name : "-", rl);
+}
+
+static void print_sched_header(void)
+{
+    printf("%-33s %4s %6s %4s\n", "Name", "ID", "Weight", "Cap");
+}
+
+static void print_sched_line(yajl_val d)
+{
+    const char *name = xlctl_json_str(d, "name");
+
+    printf("%-33s %4lld %6lld %4lld\n", name ? name : "-",
+           xlctl_json_int(d, "domid", -1), xlctl_json_int(d, "weight", 0),
+           xlctl_json_int(d, "cap", 0));
+}
+
+/* Whether a pool answer is the pool the user named (by name or id). */
+static bool pool_is(yajl_val pool, const char *want)
+{
+    const char *name = xlctl_json_str(pool, "name");
+    char id[24];
+
+    snprintf(id, sizeof(id), "%lld", xlctl_json_int(pool, "poolid", -1));
+    return !want || (name && !strcmp(name, want)) || !strcmp(id, want);
+}
+
+/*
+ * xl sched-credit2: without -d, every domain of every credit2 cpupool
+ * (or of -p's pool), pool by pool; with -d, one domain's weight and cap,
+ * or (-w, -c) a change of them; -s, the pool's own parameters (its rate
+ * limit, which xld shows but does not change).
+ */
+int xlctl_cmd_sched_credit2(const struct xlctl_cmd *cmd, int argc,
+                            char **argv)
+{
+    static const struct option opts[] = {
+        { "domain", required_argument, NULL, 'd' },
+        { "weight", required_argument, NULL, 'w' },
+        { "cap", required_argument, NULL, 'c' },
+        { "cpupool", required_argument, NULL, 'p' },
+        { "schedparam", no_argument, NULL, 's' },
+        { "ratelimit_us", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct sched_opts o = { 0 };
+    struct xlctl_cmd ro;
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    yajl_val pret = NULL, dret = NULL, pools, doms;
+    bool shown = false;
+    const char *sched;
+    int status;
+
+    status = options(cmd, argc, argv, "d:w:c:p:r:s", opts, 0, 0, sched_opt,
+                     &o);
+    if (status >= 0)
+        return status;
+    if (o.pool && (o.dom || o.has_weight || o.has_cap)) {
+        fprintf(stderr, "xlctl: a cpupool (-p) does not go with the domain "
+                "options (-d, -w, -c)\n");
+        return XLCTL_USAGE;
+    }
+    if (!o.dom && (o.has_weight || o.has_cap)) {
+        fprintf(stderr, "xlctl: -w and -c need a domain (-d)\n");
+        return XLCTL_USAGE;
+    }
+    if (o.ratelimit) {
+        fprintf(stderr, "xlctl: xld does not change a pool's rate limit "
+                "(-r); -s shows it\n");
+        return XLCTL_USAGE;
+    }
+    if (o.dom && (o.has_weight || o.has_cap)) {
+        a = xlctl_client_args();
+        xlctl_client_arg_domain(a, "domain", o.dom);
+        if (o.has_weight)
+            xlctl_client_arg_int(a, "weight", o.weight);
+        if (o.has_cap)
+            xlctl_client_arg_int(a, "cap", o.cap);
+        xlctl_client_arg_str(a, "scheduler", "credit2");
+        return call_once(cmd, "sched-set", a);
+    }
+    /* What is left only reads: the read-only socket will do. */
+    ro = *cmd;
+    ro.flags |= XLCTL_READONLY;
+    cmd = &ro;
+    xlctl_client_init(&c);
+    status = XLCTL_FAIL;
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    if (o.dom) {
+        a = xlctl_client_args();
+        xlctl_client_arg_domain(a, "domain", o.dom);
+        if (call(cmd, &c, "sched-get", a, &dret, &doms))
+            goto out;
+        if (!YAJL_IS_ARRAY(doms) || doms->u.array.len != 1) {
+            bad_answer("sched-get");
+            goto out;
+        }
+        sched = xlctl_json_str(doms->u.array.values[0], "sched");
+        if (!sched || strcmp(sched, "credit2")) {
+            fprintf(stderr, "xlctl: %s runs under the %s scheduler, not "
+                    "credit2\n", o.dom, sched ? sched : "unknown");
+            goto out;
+        }
+        print_sched_header();
+        print_sched_line(doms->u.array.values[0]);
+        status = XLCTL_OK;
+        goto out;
+    }
+    if (call(cmd, &c, "cpupool-list", NULL, &pret, &pools))
+        goto out;
+    if (!YAJL_IS_ARRAY(pools)) {
+        bad_answer("cpupool-list");
+        goto out;
+    }
+    if (o.pool) {
+        bool found = false;
+
+        for (size_t i = 0; i < pools->u.array.len; i++)
+            found |= pool_is(pools->u.array.values[i], o.pool);
+        if (!found) {
+            fprintf(stderr, "xlctl: unknown cpupool '%s'\n", o.pool);
+            goto out;
+        }
+    }
+    if (!o.schedparam
+        && call(cmd, &c, "sched-get", NULL, &dret, &doms))
+        goto out;
+    for (size_t i = 0; i < pools->u.array.len; i++) {
+        yajl_val p = pools->u.array.values[i];
+
+        sched = xlctl_json_str(p, "sched");
+        /* -s alone is about Pool-0, as in xl. */
+        if (o.schedparam && !o.pool
+            ? xlctl_json_int(p, "poolid", -1) != 0
+            : !pool_is(p, o.pool))
+            continue;
+        if (!sched || strcmp(sched, "credit2")) {
+            if (o.schedparam)
+                fprintf(stderr, "xlctl: cpupool %s runs the %s scheduler, "
+                        "not credit2\n", xlctl_json_str(p, "name"),
+                        sched ? sched : "unknown");
+            continue;
+        }
+        shown = true;
+        print_pool_line(p);
+        if (o.schedparam)
+            continue;
+        print_sched_header();
+        for (size_t k = 0; YAJL_IS_ARRAY(doms) && k < doms->u.array.len;
+             k++) {
+            yajl_val d = doms->u.array.values[k];
+
+            if (xlctl_json_int(d, "poolid", -1)
+                == xlctl_json_int(p, "poolid", -2))
+                print_sched_line(d);
+        }
+    }
+    /* xl prints nothing at all on a host without credit2; say why. */
+    if (!shown && !o.schedparam)
+        fprintf(stderr, "xlctl: no cpupool%s%s runs the credit2 scheduler\n",
+                o.pool ? " " : "", o.pool ? o.pool : "");
+    status = XLCTL_OK;
+
+out:
+    yajl_tree_free(pret);
+    yajl_tree_free(dret);
+    xlctl_client_dispose(&c);
+    return status;
 }
 
 /* ---- events ---------------------------------------------------------- */

@@ -86,6 +86,27 @@ const struct xlctl_cmd xlctl_cmds[] = {
       XLCTL_DAEMON },
     { "vcpu-set", xlctl_cmd_vcpu_set, "DOM COUNT",
       "set the number of a domain's active vCPUs", XLCTL_DAEMON },
+    { "vcpu-list", xlctl_cmd_vcpu_list, "[DOM...]",
+      "list the vCPUs of all or some domains, as xl vcpu-list does: the "
+      "CPU each runs on, its state, its time, its hard and soft affinity",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "vcpu-pin", xlctl_cmd_vcpu_pin,
+      "[-f|--force] DOM VCPU|all HARD [SOFT]",
+      "set the hard and soft affinity of a vCPU, or of all, in xl's cpu "
+      "list syntax (2-5,^3 node:0 nodes:0-1 all; '-' leaves one as it "
+      "is; -f: undo a pinning the guest's kernel made first); a restart "
+      "gets the config's cpus= back, as with xl",
+      XLCTL_DAEMON },
+    { "cpupool-list", xlctl_cmd_cpupool_list, "[-c|--cpus] [POOL]",
+      "list the CPU pools, as xl cpupool-list does (-c: their CPUs)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "sched-credit2", xlctl_cmd_sched_credit2,
+      "[-d DOM [-w WEIGHT] [-c CAP]] [-p POOL] [-s]",
+      "show the credit2 scheduler's weight and cap of every domain (-p: "
+      "of one pool's), or of one (-d), or set them (-w 1-65535, -c: a "
+      "percentage of one CPU, 0 for none; kept across restarts); -s: the "
+      "pool's rate limit",
+      XLCTL_DAEMON },
     { "rename", xlctl_cmd_rename, "DOM NEWNAME", "rename a domain",
       XLCTL_DAEMON },
     { "console", xlctl_cmd_console, "[-t pv|serial|vuart] [-n NUM] DOM",
@@ -95,6 +116,18 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "let xld manage a domain plain xl started (its on_* actions, its "
       "record), with its config file or the config libxl keeps of it",
       XLCTL_DAEMON },
+    { "sysrq", xlctl_cmd_sysrq, "DOM KEY",
+      "send a magic SysRq key to a guest's kernel, as xl sysrq does (s: "
+      "sync, u: remount read-only, b: reboot, o: power off, c: crash...)",
+      XLCTL_DAEMON },
+    { "top", xlctl_cmd_top, "[-b|--batch] [-d SEC] [-i N] [--json]",
+      "every domain's CPU, memory, vCPUs and I/O, refreshed every SEC "
+      "seconds (3), as xl top (xentop) shows them (-b: lines for scripts; "
+      "-i: N times; --json: a JSON line a time)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "metrics", xlctl_cmd_metrics, "",
+      "every domain's counters in Prometheus's text format, for a scraper",
+      XLCTL_READONLY | XLCTL_DAEMON },
     { "events", xlctl_cmd_events, "[--json]",
       "print xld's events, one a line, until interrupted",
       XLCTL_READONLY | XLCTL_DAEMON },
@@ -133,7 +166,8 @@ const struct xlctl_cmd xlctl_cmds[] = {
 
 void xlctl_usage(const struct xlctl_cmd *cmd, FILE *f)
 {
-    fprintf(f, "usage: xlctl %s %s\n", cmd->name, cmd->usage);
+    fprintf(f, "usage: xlctl %s%s%s\n", cmd->name, *cmd->usage ? " " : "",
+            cmd->usage);
 }
 
 /* How many of argv's words the command's name takes, or 0 when it does
@@ -178,6 +212,49 @@ static void list_commands(FILE *f)
         fprintf(f, "  %-14s %s\n", c->name, c->summary);
 }
 
+/* Text for troff: backslashes and hyphens as troff wants them, and no
+ * line that starts with a control character. */
+static void troff_text(const char *s, FILE *f)
+{
+    if (*s == '.' || *s == '\'')
+        fputs("\\&", f);
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\e", f);
+        else if (*s == '-')
+            fputs("\\-", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/*
+ * The COMMANDS section of xlctl(1), from the table, so that the manual
+ * lists what xlctl has (the build splices it into doc/xlctl.1.in).
+ */
+static void troff_commands(FILE *f)
+{
+    for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++) {
+        fputs(".TP\n.B xlctl ", f);
+        troff_text(c->name, f);
+        if (*c->usage) {
+            fputc(' ', f);
+            troff_text(c->usage, f);
+        }
+        fputc('\n', f);
+        troff_text(c->summary, f);
+        fputs(".\n", f);
+        if ((c->flags & (XLCTL_DAEMON | XLCTL_OFFLINE)) == XLCTL_DAEMON)
+            fprintf(f, "Talks to xld%s.\n", c->flags & XLCTL_READONLY
+                    ? "; its read-only socket will do" : "");
+        else if (c->flags & XLCTL_DAEMON)
+            fputs("Works without xld, except in the forms said above.\n",
+                  f);
+        else
+            fputs("Works without xld.\n", f);
+    }
+}
+
 static int cmd_help(const struct xlctl_cmd *cmd, int argc, char **argv)
 {
     const struct xlctl_cmd *c;
@@ -187,6 +264,10 @@ static int cmd_help(const struct xlctl_cmd *cmd, int argc, char **argv)
     if (argc < 2) {
         list_commands(stdout);
         return XLCTL_OK;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--troff")) {
+        troff_commands(stdout);
+        return fflush(stdout) ? XLCTL_FAIL : XLCTL_OK;
     }
     c = lookup(argc - 1, argv + 1, &words);
     if (!c || words != argc - 1) {

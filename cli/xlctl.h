@@ -89,7 +89,17 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_mem(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_rename(const struct xlctl_cmd *cmd, int argc, char **argv);
+/* vcpu-list, vcpu-pin, cpupool-list, sched-credit2. */
+int xlctl_cmd_vcpu_list(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_vcpu_pin(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_cpupool_list(const struct xlctl_cmd *cmd, int argc,
+                           char **argv);
+int xlctl_cmd_sched_credit2(const struct xlctl_cmd *cmd, int argc,
+                            char **argv);
 int xlctl_cmd_events(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_sysrq(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_top(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_metrics(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc,
                          char **argv);
 

@@ -1,6 +1,7 @@
 /*
- * backend.c - what the backends share: struct xld_dominfo, and the
- * choice of the backend xld runs on (see backend.h).
+ * backend.c - what the backends share: struct xld_dominfo and struct
+ * xld_cpupool, and the choice of the backend xld runs on (see
+ * backend.h).
  */
 #define _GNU_SOURCE
 
@@ -22,6 +23,15 @@ void xld_dominfo_dispose(struct xld_dominfo *di)
 {
     free(di->name);
     xld_dominfo_init(di);
+}
+
+void xld_cpupool_list_free(struct xld_cpupool *pools, int n)
+{
+    for (int i = 0; pools && i < n; i++) {
+        free(pools[i].name);
+        libxl_bitmap_dispose(&pools[i].cpus);
+    }
+    free(pools);
 }
 
 /* Whether this host runs Xen, as xencommons checks it. */

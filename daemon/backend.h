@@ -40,6 +40,8 @@ struct xld_host_info {
 };
 
 /* One domain as the hypervisor sees it (a subset of libxl_dominfo). */
+struct xld_domstats;           /* stats.h */
+
 struct xld_dominfo {
     uint32_t domid;
     libxl_uuid uuid;
@@ -262,6 +264,14 @@ struct xld_backend_ops {
      * `xl sysrq` and XENDOMAINS_SYSRQ send.  -EPERM for Domain-0.
      */
     int (*send_sysrq)(struct xld_backend *be, uint32_t domid, char key);
+
+    /*
+     * Immediate: the counters of a domain's vifs and block devices, as
+     * xentop shows them (stats.h), for `top` and `metrics`.  NULL where
+     * a backend has none: they are then zero.
+     */
+    int (*dom_stats)(struct xld_backend *be, uint32_t domid,
+                     struct xld_domstats *out);
 };
 
 struct xld_backend {

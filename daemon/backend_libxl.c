@@ -90,6 +90,7 @@
 #include "backend_libxl_int.h"
 #include "log.h"
 #include "loop.h"
+#include "stats.h"
 
 #define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -1636,6 +1637,15 @@ static int lx_send_sysrq(struct xld_backend *be, uint32_t domid, char key)
     return xld_lx_errno(libxl_send_sysrq(lx->ctx, domid, key));
 }
 
+/* netback and blkback publish their counters in dom0's sysfs, where
+ * xentop (libxenstat) reads them too; libxl has no call for them. */
+static int lx_dom_stats(struct xld_backend *be, uint32_t domid,
+                        struct xld_domstats *out)
+{
+    (void)be;
+    return xld_stats_read_sysfs("/sys", domid, out);
+}
+
 static int lx_retrieve_config(struct xld_backend *be, uint32_t domid,
                               libxl_domain_config *dc)
 {
@@ -1673,6 +1683,135 @@ static int lx_console_tty(struct xld_backend *be, uint32_t domid, int num,
     if (rc == ERROR_FAIL)
         return -ENOENT;
     return xld_lx_errno(rc);
+}
+
+/* ---- cpu placement and scheduling ------------------------------------ */
+
+static int lx_vcpu_info(struct xld_backend *be, uint32_t domid,
+                        libxl_vcpuinfo **out, int *n)
+{
+    struct lx *lx = be->priv;
+    int nr_cpus = 0;
+
+    *out = NULL;
+    *n = 0;
+    /* libxl_list_vcpu says NULL for any failure: tell a missing domain
+     * from the others first. */
+    if (libxl_domain_info(lx->ctx, NULL, domid))
+        return -ENOENT;
+    *out = libxl_list_vcpu(lx->ctx, domid, n, &nr_cpus);
+    if (!*out) {
+        *n = 0;
+        return -EIO;
+    }
+    return 0;
+}
+
+static int lx_vcpu_pin(struct xld_backend *be, uint32_t domid, int vcpu,
+                       const libxl_bitmap *hard, const libxl_bitmap *soft,
+                       bool force)
+{
+    struct lx *lx = be->priv;
+    libxl_dominfo di;
+    int rc;
+
+    libxl_dominfo_init(&di);
+    rc = xld_lx_errno(libxl_domain_info(lx->ctx, &di, domid));
+    if (rc)
+        goto out;
+    if (vcpu >= 0 && (uint32_t)vcpu > di.vcpu_max_id) {
+        rc = -EINVAL;
+        goto out;
+    }
+    /* As xl vcpu-pin: all vcpus through _all, which takes their count;
+     * force through _force, for one vcpu only. */
+    if (vcpu < 0 && force)
+        rc = -EINVAL;
+    else if (vcpu < 0)
+        rc = xld_lx_errno(libxl_set_vcpuaffinity_all(lx->ctx, domid,
+                                                     di.vcpu_max_id + 1,
+                                                     hard, soft));
+    else if (force)
+        rc = xld_lx_errno(libxl_set_vcpuaffinity_force(lx->ctx, domid,
+                                                       (uint32_t)vcpu,
+                                                       hard, soft));
+    else
+        rc = xld_lx_errno(libxl_set_vcpuaffinity(lx->ctx, domid,
+                                                 (uint32_t)vcpu, hard,
+                                                 soft));
+out:
+    libxl_dominfo_dispose(&di);
+    return rc;
+}
+
+static int lx_cpupool_info(struct xld_backend *be, struct xld_cpupool **out,
+                           int *n)
+{
+    struct lx *lx = be->priv;
+    libxl_cpupoolinfo *pools;
+    struct xld_cpupool *v = NULL;
+    int npools = 0, rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    pools = libxl_list_cpupool(lx->ctx, &npools);
+    if (!pools)
+        return -EIO;
+    v = calloc(npools ? (size_t)npools : 1, sizeof(*v));
+    if (!v) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < npools; i++) {
+        libxl_sched_credit2_params c2;
+        libxl_sched_credit_params c1;
+
+        v[i].poolid = pools[i].poolid;
+        v[i].sched = pools[i].sched;
+        v[i].n_dom = (int)pools[i].n_dom;
+        v[i].ratelimit_us = -1;
+        /* The name and the map move over: libxl's list is freed
+         * without them. */
+        v[i].name = pools[i].pool_name;
+        pools[i].pool_name = NULL;
+        v[i].cpus = pools[i].cpumap;
+        libxl_bitmap_init(&pools[i].cpumap);
+        if (v[i].sched == LIBXL_SCHEDULER_CREDIT2
+            && !libxl_sched_credit2_params_get(lx->ctx, v[i].poolid, &c2))
+            v[i].ratelimit_us = c2.ratelimit_us;
+        else if (v[i].sched == LIBXL_SCHEDULER_CREDIT
+                 && !libxl_sched_credit_params_get(lx->ctx, v[i].poolid,
+                                                   &c1))
+            v[i].ratelimit_us = c1.ratelimit_us;
+    }
+    *out = v;
+    *n = npools;
+    v = NULL;
+out:
+    libxl_cpupoolinfo_list_free(pools, npools);
+    free(v);
+    return rc;
+}
+
+static int lx_sched_get(struct xld_backend *be, uint32_t domid,
+                        libxl_domain_sched_params *out)
+{
+    struct lx *lx = be->priv;
+
+    if (libxl_domain_info(lx->ctx, NULL, domid))
+        return -ENOENT;
+    return xld_lx_errno(libxl_domain_sched_params_get(lx->ctx, domid, out));
+}
+
+static int lx_sched_set(struct xld_backend *be, uint32_t domid,
+                        const libxl_domain_sched_params *params)
+{
+    struct lx *lx = be->priv;
+
+    if (libxl_domain_info(lx->ctx, NULL, domid))
+        return -ENOENT;
+    return xld_lx_errno(libxl_domain_sched_params_set(lx->ctx, domid,
+                                                      params));
 }
 
 /* ---- userdata -------------------------------------------------------- */
@@ -1754,9 +1893,15 @@ const struct xld_backend_ops xld_backend_libxl_ops = {
     .soft_reset = lx_soft_reset,
     .send_trigger = lx_send_trigger,
     .send_sysrq = lx_send_sysrq,
+    .dom_stats = lx_dom_stats,
     .retrieve_config = lx_retrieve_config,
     .config_from_json = lx_config_from_json,
     .console_tty = lx_console_tty,
+    .vcpu_info = lx_vcpu_info,
+    .vcpu_pin = lx_vcpu_pin,
+    .cpupool_info = lx_cpupool_info,
+    .sched_get = lx_sched_get,
+    .sched_set = lx_sched_set,
     .userdata_store = lx_userdata_store,
     .userdata_retrieve = lx_userdata_retrieve,
     .inject = NULL,

@@ -70,6 +70,19 @@
  * config of its domains, so retrieve_config and config_from_json give
  * -EOPNOTSUPP.
  *
+ * Placement and scheduling.  Every vcpu has a hard and a soft affinity,
+ * maps of the host's cpus: those of the config (cpus=, cpus_soft=) when
+ * the domain is built, every cpu otherwise; vcpu_pin changes them (a
+ * hard one must keep a cpu of the host; cpus the host lacks are
+ * dropped, as Xen drops those outside the pool).  There is one cpupool,
+ * Pool-0, with every cpu and credit2 (Xen 4.17's default): each domain
+ * has its weight (256) and cap (0, none), from its config when it sets
+ * them; a cap below a tenth of a cpu per vcpu slows the domain's cpu
+ * time.  vcpu_info shows a guest a tenth busy: vcpu 0 running, the
+ * others mostly blocked, each on one of the cpus of its affinity, moving
+ * every few seconds.  All of it is kept in the domain's state file, so
+ * it outlives xld as the domain does; Domain-0 cannot be changed.
+ *
  * Timings (inject(), domid 0; persisted with the host): create-ms (50),
  * save-ms-per-gib (200), restore-ms-per-gib (200), destroy-ms (20, an
  * addition to backend.h's list), and shutdown-delay-ms (200) and
@@ -139,6 +152,7 @@
 #include "backend.h"
 #include "log.h"
 #include "loop.h"
+#include "stats.h"
 
 #define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -256,6 +270,16 @@ struct sim_dom_state {
     int ignore_shutdown;           /* -1: the host's default */
     int64_t shutdown_delay_ms;     /* -1: the host's default */
     bool no_pv_control;            /* no PV drivers: only triggers reach it */
+    int nics, disks;               /* its config's vifs and disks */
+    int weight;                    /* credit2's weight, 1-65535 */
+    int cap;                       /* credit2's cap, % of a cpu; 0: none */
+};
+
+/* Where one vcpu may run (hard affinity) and would rather run (soft), as
+ * Xen keeps them: maps of the host's cpus. */
+struct sim_vcpu {
+    libxl_bitmap hard;
+    libxl_bitmap soft;
 };
 
 struct sim;
@@ -271,6 +295,7 @@ struct sim_dom {
     size_t userdata_len;
     struct xld_timer *answer_timer;   /* the guest answers a request */
     struct sim_op *op;                /* the operation in flight */
+    struct sim_vcpu *vcpus;           /* st.vcpu_max of them */
 };
 
 /* Something to tell xld, later, from the loop. */
@@ -505,14 +530,17 @@ static bool dom_runs(const struct sim_dom *d)
 }
 
 /* Cpu time: every online vcpu of a running guest is busy a tenth of the
- * time, which makes xl list's Time(s) move at a believable pace. */
+ * time, which makes xl list's Time(s) move at a believable pace, unless
+ * the domain's credit2 cap (a percentage of one cpu) allows less. */
 static uint64_t dom_cpu_ns(const struct sim_dom *d, int64_t now)
 {
     uint64_t ns = d->st.cpu_ns;
+    uint64_t per_ms = 100000u * (uint64_t)d->st.vcpu_online;
 
+    if (d->st.cap > 0 && (uint64_t)d->st.cap * 10000u < per_ms)
+        per_ms = (uint64_t)d->st.cap * 10000u;
     if (dom_runs(d) && now > d->st.cpu_stamp)
-        ns += (uint64_t)(now - d->st.cpu_stamp) * 100000u
-              * (uint64_t)d->st.vcpu_online;
+        ns += (uint64_t)(now - d->st.cpu_stamp) * per_ms;
     return ns;
 }
 
@@ -550,12 +578,127 @@ static void op_free(struct sim_op *op)
     free(op);
 }
 
+/* ---- cpu placement ------------------------------------------------- */
+
+/* A map of the host's cpus, all clear: libxl_bitmap_alloc without the
+ * libxl context the simulator does not have. */
+static int map_alloc(const struct sim *sim, libxl_bitmap *m)
+{
+    libxl_bitmap_init(m);
+    m->size = (uint32_t)(sim->host.cpus + 7) / 8;
+    m->map = calloc(m->size, 1);
+    if (!m->map) {
+        m->size = 0;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Every cpu of the host in m. */
+static void map_fill(const struct sim *sim, libxl_bitmap *m)
+{
+    for (int c = 0; c < sim->host.cpus; c++)
+        libxl_bitmap_set(m, c);
+}
+
+/* dst = the cpus of src that the host has (dst is a host map). */
+static void map_take(const struct sim *sim, libxl_bitmap *dst,
+                     const libxl_bitmap *src)
+{
+    memset(dst->map, 0, dst->size);
+    for (int c = 0; c < sim->host.cpus && (uint32_t)c < src->size * 8; c++)
+        if (libxl_bitmap_test(src, c))
+            libxl_bitmap_set(dst, c);
+}
+
+static void vcpus_free(struct sim_vcpu *v, int n)
+{
+    for (int i = 0; v && i < n; i++) {
+        libxl_bitmap_dispose(&v[i].hard);
+        libxl_bitmap_dispose(&v[i].soft);
+    }
+    free(v);
+}
+
+/*
+ * n vcpus placed as a config asks (dc: its cpus= and cpus_soft= maps, a
+ * vcpu without one may run anywhere; NULL: anywhere), as libxl applies
+ * them when it builds the domain.  A hard map that leaves a vcpu none of
+ * the host's cpus is taken as all of them, as Xen falls back to its
+ * pool's cpus.
+ */
+static int vcpus_make(const struct sim *sim, int n,
+                      const libxl_domain_config *dc, struct sim_vcpu **out)
+{
+    const libxl_domain_build_info *b = dc ? &dc->b_info : NULL;
+    struct sim_vcpu *v = calloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+    int rc = 0;
+
+    *out = NULL;
+    if (!v)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        libxl_bitmap_init(&v[i].hard);
+        libxl_bitmap_init(&v[i].soft);
+    }
+    for (int i = 0; i < n && !rc; i++) {
+        rc = map_alloc(sim, &v[i].hard);
+        if (!rc)
+            rc = map_alloc(sim, &v[i].soft);
+        if (rc)
+            break;
+        if (b && i < b->num_vcpu_hard_affinity)
+            map_take(sim, &v[i].hard, &b->vcpu_hard_affinity[i]);
+        if (libxl_bitmap_is_empty(&v[i].hard))
+            map_fill(sim, &v[i].hard);
+        if (b && i < b->num_vcpu_soft_affinity)
+            map_take(sim, &v[i].soft, &b->vcpu_soft_affinity[i]);
+        else
+            map_fill(sim, &v[i].soft);
+    }
+    if (rc) {
+        vcpus_free(v, n);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A deep copy of d's vcpus, for a change that may have to be undone. */
+static int vcpus_copy(const struct sim_dom *d, struct sim_vcpu **out)
+{
+    int n = d->st.vcpu_max, rc = vcpus_make(d->sim, n, NULL, out);
+
+    for (int i = 0; !rc && i < n; i++) {
+        memcpy((*out)[i].hard.map, d->vcpus[i].hard.map,
+               (*out)[i].hard.size);
+        memcpy((*out)[i].soft.map, d->vcpus[i].soft.map,
+               (*out)[i].soft.size);
+    }
+    return rc;
+}
+
+/* Credit2's defaults (a weight of 256, no cap), or what the config
+ * asks. */
+static void sched_from_config(struct sim_dom_state *st,
+                              const libxl_domain_config *dc)
+{
+    const libxl_domain_sched_params *sp = dc ? &dc->b_info.sched_params
+                                             : NULL;
+
+    st->weight = sp && sp->weight >= 1 && sp->weight <= 65535
+                 ? sp->weight : 256;
+    st->cap = sp && sp->cap >= 0 && sp->cap <= 100 * st->vcpu_max
+              ? sp->cap : 0;
+}
+
 static void dom_free(struct sim_dom *d)
 {
     if (!d)
         return;
     xld_loop_cancel(d->answer_timer);
     op_free(d->op);
+    vcpus_free(d->vcpus, d->st.vcpu_max);
     free(d->userdata);
     free(d->name);
     free(d);
@@ -789,6 +932,46 @@ static void jw_str(struct jw *w, const char *key, const char *v)
         w->st = yajl_gen_string(w->g, (const unsigned char *)v, strlen(v));
 }
 
+/* A map as hexadecimal digits, two a byte, in the map's byte order. */
+static void jw_map(struct jw *w, const libxl_bitmap *m)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex;
+
+    if (w->st != yajl_gen_status_ok)
+        return;
+    hex = malloc((size_t)m->size * 2 + 1);
+    if (!hex) {
+        w->st = yajl_gen_generation_complete;   /* any error will do */
+        return;
+    }
+    for (uint32_t i = 0; i < m->size; i++) {
+        hex[2 * i] = digits[m->map[i] >> 4];
+        hex[2 * i + 1] = digits[m->map[i] & 15];
+    }
+    w->st = yajl_gen_string(w->g, (const unsigned char *)hex,
+                            (size_t)m->size * 2);
+    free(hex);
+}
+
+/* Every vcpu's affinity, as [[hard, soft], ...]. */
+static void jw_vcpus(struct jw *w, const char *key, const struct sim_dom *d)
+{
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_open(w->g);
+    for (int i = 0; i < d->st.vcpu_max && d->vcpus; i++) {
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_array_open(w->g);
+        jw_map(w, &d->vcpus[i].hard);
+        jw_map(w, &d->vcpus[i].soft);
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_array_close(w->g);
+    }
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_close(w->g);
+}
+
 static int jw_begin(struct jw *w)
 {
     w->g = yajl_gen_alloc(NULL);
@@ -887,6 +1070,11 @@ static int dom_persist(struct sim *sim, const struct sim_dom *d)
     jw_int(&w, "ignore_shutdown", d->st.ignore_shutdown);
     jw_int(&w, "shutdown_delay_ms", d->st.shutdown_delay_ms);
     jw_bool(&w, "no_pv_control", d->st.no_pv_control);
+    jw_int(&w, "nics", d->st.nics);
+    jw_int(&w, "disks", d->st.disks);
+    jw_int(&w, "weight", d->st.weight);
+    jw_int(&w, "cap", d->st.cap);
+    jw_vcpus(&w, "affinity", d);
     dom_file(file, sizeof(file), d->domid, "json");
     return jw_commit(sim, &w, file);
 }
@@ -1465,6 +1653,18 @@ static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
     return yajl_tree_get(obj, path, type);
 }
 
+/* A device count from a state file: 0 when absent or out of range (a
+ * damaged file shows a guest without devices rather than nonsense). */
+static int json_small_int(yajl_val v)
+{
+    long long n;
+
+    if (!v || !YAJL_IS_INTEGER(v))
+        return 0;
+    n = YAJL_GET_INTEGER(v);
+    return n < 0 || n > 4096 ? 0 : (int)n;
+}
+
 static int jint(yajl_val obj, const char *key, long long min, long long max,
                 long long *out)
 {
@@ -1504,6 +1704,80 @@ static int jenum(yajl_val obj, const char *key, const char *const *names,
         }
     }
     return -EINVAL;
+}
+
+/* A map written by jw_map into a host map m: bytes past m's end (cpus
+ * the host no longer has, when it was given fewer on this open) are
+ * dropped.  -EINVAL when it is not hexadecimal. */
+static int jmap(const char *hex, libxl_bitmap *m)
+{
+    size_t len = hex ? strlen(hex) : 0;
+
+    if (!hex || len % 2)
+        return -EINVAL;
+    memset(m->map, 0, m->size);
+    for (size_t i = 0; i < len / 2; i++) {
+        unsigned v = 0;
+
+        for (int k = 0; k < 2; k++) {
+            char c = hex[2 * i + (size_t)k];
+
+            if (c >= '0' && c <= '9')
+                v = v * 16 + (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                v = v * 16 + (unsigned)(c - 'a' + 10);
+            else
+                return -EINVAL;
+        }
+        if (i < m->size)
+            m->map[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+/* The placement and scheduling of a domain's state file: absent from the
+ * files of earlier versions, which means credit2's defaults and every
+ * cpu.  -EINVAL for values that are there and wrong. */
+static int dom_load_placement(struct sim *sim, struct sim_dom *d,
+                              yajl_val root)
+{
+    yajl_val aff = jget(root, "affinity", yajl_t_array);
+    long long v;
+    int rc;
+
+    sched_from_config(&d->st, NULL);
+    if (jget(root, "weight", yajl_t_any)) {
+        if (jint(root, "weight", 1, 65535, &v))
+            return -EINVAL;
+        d->st.weight = (int)v;
+    }
+    if (jget(root, "cap", yajl_t_any)) {
+        if (jint(root, "cap", 0, 100LL * d->st.vcpu_max, &v))
+            return -EINVAL;
+        d->st.cap = (int)v;
+    }
+    rc = vcpus_make(sim, d->st.vcpu_max, NULL, &d->vcpus);
+    if (rc || !aff)
+        return rc;
+    for (size_t i = 0; i < YAJL_GET_ARRAY(aff)->len
+                       && (int)i < d->st.vcpu_max; i++) {
+        yajl_val pair = YAJL_GET_ARRAY(aff)->values[i];
+
+        if (!YAJL_IS_ARRAY(pair) || YAJL_GET_ARRAY(pair)->len != 2
+            || jmap(YAJL_GET_STRING(YAJL_GET_ARRAY(pair)->values[0]),
+                    &d->vcpus[i].hard)
+            || jmap(YAJL_GET_STRING(YAJL_GET_ARRAY(pair)->values[1]),
+                    &d->vcpus[i].soft))
+            return -EINVAL;
+        for (int c = sim->host.cpus; (uint32_t)c < d->vcpus[i].hard.size * 8;
+             c++) {
+            libxl_bitmap_reset(&d->vcpus[i].hard, c);
+            libxl_bitmap_reset(&d->vcpus[i].soft, c);
+        }
+        if (libxl_bitmap_is_empty(&d->vcpus[i].hard))
+            map_fill(sim, &d->vcpus[i].hard);
+    }
+    return 0;
 }
 
 /* Parse a JSON state file into a tree; -EINVAL with a message when it is
@@ -1647,6 +1921,15 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
      * control, as every guest was then. */
     d->st.no_pv_control = YAJL_IS_TRUE(jget(root, "no_pv_control",
                                             yajl_t_any));
+    /* Absent from earlier files too: a guest without devices. */
+    d->st.nics = json_small_int(jget(root, "nics", yajl_t_number));
+    d->st.disks = json_small_int(jget(root, "disks", yajl_t_number));
+    rc = dom_load_placement(sim, d, root);
+    if (rc == -EINVAL)
+        xld_err("sim backend: %s/%s: a weight, cap or affinity is out of "
+                "range", sim->dir, file);
+    if (rc)
+        goto out;
     dom_insert(sim, d);
     d = NULL;
 out:
@@ -1913,6 +2196,11 @@ static int dom0_make(struct sim *sim)
     d->st.cpu_stamp = sim->host.started;
     d->st.ignore_shutdown = -1;
     d->st.shutdown_delay_ms = -1;
+    sched_from_config(&d->st, NULL);
+    if (vcpus_make(sim, d->st.vcpu_max, NULL, &d->vcpus)) {
+        dom_free(d);
+        return -ENOMEM;
+    }
     dom_insert(sim, d);
     return 0;
 }
@@ -2267,6 +2555,12 @@ static int start_domain(struct sim *sim, libxl_domain_config *dc,
     d->st.cpu_stamp = wall_ms();
     d->st.ignore_shutdown = -1;
     d->st.shutdown_delay_ms = -1;
+    sched_from_config(&d->st, dc);
+    d->st.nics = dc->num_nics;
+    d->st.disks = dc->num_disks;
+    rc = vcpus_make(sim, p.vcpu_max, dc, &d->vcpus);
+    if (rc)
+        goto out;
     op = op_new(sim, d, kind, false, progress, done, opaque);
     if (!op) {
         rc = -ENOMEM;
@@ -2795,7 +3089,8 @@ static int sim_soft_reset(struct xld_backend *be, libxl_domain_config *dc,
     struct sim *sim = be->priv;
     struct sim_dom_state old;
     struct sim_note *note = NULL;
-    struct dc_params p;
+    struct sim_vcpu *vcpus = NULL, *old_vcpus;
+    struct dc_params p = { 0 };
     struct sim_dom *d;
     int rc = dom_for_op(sim, domid, &d);
 
@@ -2818,7 +3113,14 @@ static int sim_soft_reset(struct xld_backend *be, libxl_domain_config *dc,
         rc = -ENOMEM;
         goto out;
     }
+    /* The domain is built again: its vcpus are placed as the config
+     * says; its scheduler parameters are the domain's and stay. */
+    rc = vcpus_make(sim, p.vcpu_max, dc, &vcpus);
+    if (rc)
+        goto out;
     old = d->st;
+    old_vcpus = d->vcpus;
+    d->vcpus = vcpus;
     dom_fold(d, wall_ms());
     d->st.shutdown = false;
     d->st.reason = LIBXL_SHUTDOWN_REASON_UNKNOWN;
@@ -2829,12 +3131,19 @@ static int sim_soft_reset(struct xld_backend *be, libxl_domain_config *dc,
     d->st.max_memkb = p.max_memkb;
     d->st.vcpu_online = p.vcpu_online;
     d->st.vcpu_max = p.vcpu_max;
+    if (d->st.cap > 100 * d->st.vcpu_max)
+        d->st.cap = 100 * d->st.vcpu_max;
     rc = dom_commit(sim, d, &old);
-    if (rc)
+    if (rc) {
+        d->vcpus = old_vcpus;
         goto out;
+    }
+    vcpus = NULL;
+    vcpus_free(old_vcpus, old.vcpu_max);
     note_done(sim, note, done, opaque, 0);
     note = NULL;
 out:
+    vcpus_free(vcpus, p.vcpu_max);
     free(note);
     return rc;
 }
@@ -2872,6 +3181,37 @@ static int sim_send_trigger(struct xld_backend *be, uint32_t domid,
  * act on and are only logged, which is how the tests see them arrive.
  * A guest without PV control never reads the key, as in Xen.
  */
+/*
+ * The guest's vifs and disks carry traffic in proportion to the cpu
+ * time it has run: per vif, 2 packets of 700 bytes sent and 3 of 900
+ * received per ms; per disk, a read and half a write per ms, of 8
+ * sectors each.  Believable, monotonic, and zero for a paused guest's
+ * pause, which is all xentop's columns need to show.
+ */
+static int sim_dom_stats(struct xld_backend *be, uint32_t domid,
+                         struct xld_domstats *out)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    uint64_t ms;
+
+    memset(out, 0, sizeof(*out));
+    if (!d)
+        return -ENOENT;
+    ms = dom_cpu_ns(d, wall_ms()) / 1000000u;
+    out->nets = (unsigned)d->st.nics;
+    out->net_tx_packets = 2 * ms * (uint64_t)d->st.nics;
+    out->net_tx_bytes = 700 * out->net_tx_packets;
+    out->net_rx_packets = 3 * ms * (uint64_t)d->st.nics;
+    out->net_rx_bytes = 900 * out->net_rx_packets;
+    out->vbds = (unsigned)d->st.disks;
+    out->vbd_rd = ms * (uint64_t)d->st.disks;
+    out->vbd_wr = ms / 2 * (uint64_t)d->st.disks;
+    out->vbd_rsect = 8 * out->vbd_rd;
+    out->vbd_wsect = 8 * out->vbd_wr;
+    return 0;
+}
+
 static int sim_send_sysrq(struct xld_backend *be, uint32_t domid, char key)
 {
     struct sim *sim = be->priv;
@@ -2906,6 +3246,229 @@ static int sim_send_sysrq(struct xld_backend *be, uint32_t domid, char key)
     if (!note)
         return -ENOMEM;
     return dom_shut(sim, d, reason, wall_ms(), true, note);
+}
+
+/* ---- cpu placement and scheduling ----------------------------------- */
+
+/*
+ * Where a vcpu is now, as a scheduler would have it: one of the cpus it
+ * may run on (those of its soft affinity among them, if any), moving on
+ * every five seconds, so that vcpu-list shows vcpus that wander within
+ * their affinity and stay on their cpu when pinned to one.
+ */
+static uint32_t vcpu_cpu(const struct sim_dom *d, int i, int64_t now)
+{
+    const struct sim_vcpu *v = &d->vcpus[i];
+    bool soft = false;
+    int count = 0, pick;
+
+    for (int c = 0; c < d->sim->host.cpus; c++)
+        if (libxl_bitmap_test(&v->hard, c) && libxl_bitmap_test(&v->soft, c))
+            soft = true;
+    for (int c = 0; c < d->sim->host.cpus; c++)
+        if (libxl_bitmap_test(&v->hard, c)
+            && (!soft || libxl_bitmap_test(&v->soft, c)))
+            count++;
+    if (!count)
+        return 0;
+    pick = (int)(((int64_t)d->domid * 7 + i * 3 + now / 5000) % count);
+    for (int c = 0; c < d->sim->host.cpus; c++)
+        if (libxl_bitmap_test(&v->hard, c)
+            && (!soft || libxl_bitmap_test(&v->soft, c)) && pick-- == 0)
+            return (uint32_t)c;
+    return 0;
+}
+
+/*
+ * Every vcpu: the online ones of a running guest share its cpu time;
+ * vcpu 0 is running and the others are blocked but for one turn in ten
+ * (a guest that is a tenth busy); the vcpus of a paused or shut down
+ * guest neither run nor wait.
+ */
+static int sim_vcpu_info(struct xld_backend *be, uint32_t domid,
+                         libxl_vcpuinfo **out, int *n)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    libxl_vcpuinfo *v = NULL;
+    int64_t now = wall_ms();
+    uint64_t total;
+    int rc = 0, made = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return -ENOENT;
+    v = calloc(d->st.vcpu_max > 0 ? (size_t)d->st.vcpu_max : 1, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    total = dom_cpu_ns(d, now);
+    for (int i = 0; i < d->st.vcpu_max; i++, made++) {
+        libxl_vcpuinfo *x = &v[i];
+
+        libxl_vcpuinfo_init(x);
+        x->vcpuid = (uint32_t)i;
+        x->online = i < d->st.vcpu_online;
+        x->cpu = vcpu_cpu(d, i, now);
+        if (x->online && dom_runs(d)) {
+            x->running = i == 0 || (now / 100 + i + d->domid) % 10 == 0;
+            x->blocked = !x->running;
+        }
+        x->vcpu_time = x->online ? total / (uint64_t)d->st.vcpu_online : 0;
+        rc = map_alloc(sim, &x->cpumap);
+        if (!rc)
+            rc = map_alloc(sim, &x->cpumap_soft);
+        if (rc) {
+            made++;
+            break;
+        }
+        map_take(sim, &x->cpumap, &d->vcpus[i].hard);
+        map_take(sim, &x->cpumap_soft, &d->vcpus[i].soft);
+    }
+    if (rc) {
+        libxl_vcpuinfo_list_free(v, made);
+        return rc;
+    }
+    *out = v;
+    *n = d->st.vcpu_max;
+    return 0;
+}
+
+/* There is no temporary pinning by a guest in the simulator, so force
+ * changes nothing. */
+static int sim_vcpu_pin(struct xld_backend *be, uint32_t domid, int vcpu,
+                        const libxl_bitmap *hard, const libxl_bitmap *soft,
+                        bool force)
+{
+    struct sim *sim = be->priv;
+    struct sim_vcpu *vcpus = NULL, *old;
+    libxl_bitmap h, so;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    (void)force;
+    libxl_bitmap_init(&h);
+    libxl_bitmap_init(&so);
+    if (rc)
+        goto out;
+    if (vcpu >= d->st.vcpu_max || vcpu < -1) {
+        rc = -EINVAL;
+        goto out;
+    }
+    rc = map_alloc(sim, &h);
+    if (!rc)
+        rc = map_alloc(sim, &so);
+    if (rc)
+        goto out;
+    /* Xen keeps of a hard affinity the cpus the pool has, and refuses
+     * one that leaves none; a soft affinity may be empty. */
+    if (hard) {
+        map_take(sim, &h, hard);
+        if (libxl_bitmap_is_empty(&h)) {
+            rc = -EINVAL;
+            goto out;
+        }
+    }
+    if (soft)
+        map_take(sim, &so, soft);
+    rc = vcpus_copy(d, &vcpus);
+    if (rc)
+        goto out;
+    for (int i = 0; i < d->st.vcpu_max; i++) {
+        if (vcpu >= 0 && i != vcpu)
+            continue;
+        if (hard)
+            memcpy(vcpus[i].hard.map, h.map, h.size);
+        if (soft)
+            memcpy(vcpus[i].soft.map, so.map, so.size);
+    }
+    old = d->vcpus;
+    d->vcpus = vcpus;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        d->vcpus = old;
+        goto out;
+    }
+    vcpus = old;
+out:
+    if (d)
+        vcpus_free(vcpus, d->st.vcpu_max);
+    libxl_bitmap_dispose(&h);
+    libxl_bitmap_dispose(&so);
+    return rc;
+}
+
+/* One pool, Pool-0, with every cpu of the host and credit2, Xen 4.17's
+ * default scheduler, at its default rate limit of 1 ms. */
+static int sim_cpupool_info(struct xld_backend *be, struct xld_cpupool **out,
+                            int *n)
+{
+    struct sim *sim = be->priv;
+    struct xld_cpupool *p = calloc(1, sizeof(*p));
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!p)
+        return -ENOMEM;
+    p->poolid = 0;
+    p->sched = LIBXL_SCHEDULER_CREDIT2;
+    p->ratelimit_us = 1000;
+    for (uint32_t i = 0; i < sim->hi; i++)
+        p->n_dom += sim->doms[i] != NULL;
+    p->name = strdup("Pool-0");
+    rc = p->name ? map_alloc(sim, &p->cpus) : -ENOMEM;
+    if (rc) {
+        xld_cpupool_list_free(p, 1);
+        return rc;
+    }
+    map_fill(sim, &p->cpus);
+    *out = p;
+    *n = 1;
+    return 0;
+}
+
+static int sim_sched_get(struct xld_backend *be, uint32_t domid,
+                         libxl_domain_sched_params *out)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+
+    if (!d)
+        return -ENOENT;
+    libxl_domain_sched_params_init(out);
+    out->sched = LIBXL_SCHEDULER_CREDIT2;
+    out->weight = d->st.weight;
+    out->cap = d->st.cap;
+    return 0;
+}
+
+/* As Xen's credit2: a weight from 1 to 65535, a cap from 0 (none) to 100
+ * times the domain's vcpus. */
+static int sim_sched_set(struct xld_backend *be, uint32_t domid,
+                         const libxl_domain_sched_params *params)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom_state old;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    if ((params->sched != LIBXL_SCHEDULER_UNKNOWN
+         && params->sched != LIBXL_SCHEDULER_CREDIT2)
+        || (params->weight != LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT
+            && (params->weight < 1 || params->weight > 65535))
+        || (params->cap != LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT
+            && (params->cap < 0 || params->cap > 100 * d->st.vcpu_max)))
+        return -EINVAL;
+    old = d->st;
+    dom_fold(d, wall_ms());
+    if (params->weight != LIBXL_DOMAIN_SCHED_PARAM_WEIGHT_DEFAULT)
+        d->st.weight = params->weight;
+    if (params->cap != LIBXL_DOMAIN_SCHED_PARAM_CAP_DEFAULT)
+        d->st.cap = params->cap;
+    return dom_commit(sim, d, &old);
 }
 
 /* The simulator keeps no libxl config of its domains (it has no libxl
@@ -3205,8 +3768,14 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .send_trigger = sim_send_trigger,
     .retrieve_config = sim_retrieve_config,
     .config_from_json = sim_config_from_json,
+    .vcpu_info = sim_vcpu_info,
+    .vcpu_pin = sim_vcpu_pin,
+    .cpupool_info = sim_cpupool_info,
+    .sched_get = sim_sched_get,
+    .sched_set = sim_sched_set,
     .userdata_store = sim_userdata_store,
     .userdata_retrieve = sim_userdata_retrieve,
     .inject = sim_inject,
     .send_sysrq = sim_send_sysrq,
+    .dom_stats = sim_dom_stats,
 };

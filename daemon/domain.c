@@ -35,6 +35,10 @@
 #include "xlcfg.h"
 #include "xlconf.h"
 #include "xlconv.h"
+/* For xlconv_cpumap_parse: vcpu-pin reads its cpu lists with the parser
+ * that reads cpus= in configs, as xl's vcpu-pin and its config reader
+ * share parse_cpurange(). */
+#include "xlconv_int.h"
 
 /* How often the table is compared with the backend's list, to notice
  * domains made or destroyed behind xld's back (with plain xl). */
@@ -60,6 +64,11 @@ struct xld_dm_op {
     uint64_t memkb;
     int count;
     char key;
+    int vcpu;                           /* VCPU_PIN: -1 for all */
+    libxl_bitmap *hard, *soft;          /* VCPU_PIN: NULL, unchanged */
+    libxl_domain_sched_params sched;    /* SCHED_SET */
+    char *scheduler;                    /* SCHED_SET: what the client
+                                           means, or NULL */
     char *name;
     char *path;
     libxl_shutdown_reason reason;       /* ACTION */
@@ -178,6 +187,8 @@ static const char *op_name(enum xld_dm_optype t)
         [XLD_OP_VCPU_SET] = "vcpu-set",
         [XLD_OP_RENAME] = "rename",
         [XLD_OP_SYSRQ] = "sysrq",
+        [XLD_OP_VCPU_PIN] = "vcpu-pin",
+        [XLD_OP_SCHED_SET] = "sched-set",
         [XLD_OP_ADOPT] = "adopt",
         [XLD_OP_ACTION] = "restart",
         [XLD_OP_RECREATE] = "restart",
@@ -228,6 +239,16 @@ static struct xld_domain *domain_new(struct xld_dm *dm)
 
 static void op_free(struct xld_dm_op *op)
 {
+    if (op->hard) {
+        libxl_bitmap_dispose(op->hard);
+        free(op->hard);
+    }
+    if (op->soft) {
+        libxl_bitmap_dispose(op->soft);
+        free(op->soft);
+    }
+    libxl_domain_sched_params_dispose(&op->sched);
+    free(op->scheduler);
     if (op->fd >= 0)
         close(op->fd);
     if (op->tmppath) {
@@ -567,6 +588,10 @@ static void apply_record(libxl_domain_config *dc, const struct xld_record *r)
             else
                 libxl_bitmap_reset(&dc->b_info.avail_vcpus, i);
         }
+    }
+    if (r->has_sched) {
+        dc->b_info.sched_params.weight = r->sched_weight;
+        dc->b_info.sched_params.cap = r->sched_cap;
     }
 }
 
@@ -1079,6 +1104,7 @@ static struct xld_dm_op *op_new(struct xld_dm *dm, struct xld_domain *dom,
     op->dom = dom;
     op->type = type;
     op->fd = -1;
+    libxl_domain_sched_params_init(&op->sched);
     return op;
 }
 
@@ -1911,6 +1937,70 @@ static bool valid_name(const char *name, char *why, size_t len)
     return true;
 }
 
+/*
+ * sched-set: the domain's scheduler must be the one the client means
+ * (xl sched-credit2 sets credit2's parameters, and libxl refuses them
+ * for a domain under another scheduler).  What the hypervisor has then
+ * goes to the record, so that a restart or a restore keeps it, as
+ * libxl_retrieve_domain_configuration reads the parameters back for xl.
+ * Returns nonzero with *rc and why when it failed.
+ */
+static int sched_set(struct xld_dm_op *op, char *why, size_t len, int *rc)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    libxl_domain_sched_params now;
+    libxl_scheduler want;
+    int err = 0;
+
+    libxl_domain_sched_params_init(&now);
+    if (!be->ops->sched_get || !be->ops->sched_set) {
+        err = -EOPNOTSUPP;
+        snprintf(why, len, "the %s backend has no scheduler parameters",
+                 be->ops->name);
+        goto out;
+    }
+    err = errno_rc(be->ops->sched_get(be, dom->domid, &now));
+    if (err) {
+        snprintf(why, len, "reading the scheduler parameters of %s: %s",
+                 dom->name, strerror(-err));
+        goto out;
+    }
+    if (op->scheduler && (libxl_scheduler_from_string(op->scheduler, &want)
+                          || want != now.sched)) {
+        err = -EINVAL;
+        snprintf(why, len, "%s runs under the %s scheduler, not %s",
+                 dom->name, libxl_scheduler_to_string(now.sched)
+                 ? libxl_scheduler_to_string(now.sched) : "unknown",
+                 op->scheduler);
+        goto out;
+    }
+    op->sched.sched = now.sched;
+    err = errno_rc(be->ops->sched_set(be, dom->domid, &op->sched));
+    if (err) {
+        snprintf(why, len, "setting the %s parameters of %s: %s",
+                 libxl_scheduler_to_string(now.sched)
+                 ? libxl_scheduler_to_string(now.sched) : "scheduler",
+                 dom->name, err == -EINVAL ? "a value is out of range"
+                 : strerror(-err));
+        goto out;
+    }
+    libxl_domain_sched_params_dispose(&now);
+    libxl_domain_sched_params_init(&now);
+    if (dom->managed && !be->ops->sched_get(be, dom->domid, &now)) {
+        dom->rec.has_sched = true;
+        dom->rec.sched_weight = now.weight;
+        dom->rec.sched_cap = now.cap;
+        apply_record(&dom->dc, &dom->rec);
+    }
+    xld_info("%s (domid %" PRIu32 "): scheduler weight %d, cap %d",
+             dom->name, dom->domid, now.weight, now.cap);
+out:
+    libxl_domain_sched_params_dispose(&now);
+    *rc = err;
+    return err;
+}
+
 static void start_quick(struct xld_dm_op *op)
 {
     struct xld_domain *dom = op->dom;
@@ -1971,6 +2061,36 @@ static void start_quick(struct xld_dm_op *op)
             xld_info("sent SysRq '%c' to %s (domid %" PRIu32 ")", op->key,
                      dom->name, dom->domid);
         break;
+    case XLD_OP_VCPU_PIN:
+        /* Xen's affinity only: libxl keeps none of it in the domain's
+         * config (libxl_set_vcpuaffinity leaves its JSON alone), so
+         * neither does xld's record, and a restart or a restore gets the
+         * config's cpus= back, as with xl. */
+        rc = be->ops->vcpu_pin
+             ? be->ops->vcpu_pin(be, dom->domid, op->vcpu, op->hard,
+                                 op->soft, op->force)
+             : -EOPNOTSUPP;
+        rc = errno_rc(rc);
+        if (rc) {
+            op_finish(op, rc, "pinning the vcpus of %s: %s", dom->name,
+                      rc == -EPERM ? "the backend does not change this "
+                      "domain" : rc == -EOPNOTSUPP ? "the backend cannot"
+                      : strerror(-rc));
+            return;
+        }
+        if (op->vcpu < 0)
+            xld_info("%s (domid %" PRIu32 "): every vcpu pinned",
+                     dom->name, dom->domid);
+        else
+            xld_info("%s (domid %" PRIu32 "): vcpu %d pinned", dom->name,
+                     dom->domid, op->vcpu);
+        break;
+    case XLD_OP_SCHED_SET:
+        if (sched_set(op, why, sizeof(why), &rc)) {
+            op_finish(op, rc, "%s", why);
+            return;
+        }
+        break;
     case XLD_OP_RENAME:
         if (!valid_name(op->name, why, sizeof(why))) {
             op_finish(op, -EINVAL, "%s", why);
@@ -2001,7 +2121,7 @@ static void start_quick(struct xld_dm_op *op)
     }
     if (dom->managed && op->type != XLD_OP_REBOOT
         && op->type != XLD_OP_PAUSE && op->type != XLD_OP_UNPAUSE
-        && op->type != XLD_OP_SYSRQ) {
+        && op->type != XLD_OP_SYSRQ && op->type != XLD_OP_VCPU_PIN) {
         domain_update_json(dom);
         end_op(dom, true);
         domain_store_userdata(dom);
@@ -2102,7 +2222,8 @@ static void op_start(struct xld_dm_op *op)
     struct xld_domain *dom = op->dom;
 
     if (dom->domid == 0 && op->type != XLD_OP_MEM_SET
-        && op->type != XLD_OP_MEM_MAX && op->type != XLD_OP_VCPU_SET) {
+        && op->type != XLD_OP_MEM_MAX && op->type != XLD_OP_VCPU_SET
+        && op->type != XLD_OP_VCPU_PIN && op->type != XLD_OP_SCHED_SET) {
         op_finish(op, -EINVAL, "xld does not %s domain 0",
                   op_name(op->type));
         return;
@@ -2456,6 +2577,141 @@ static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
 }
 
 /*
+ * A cpu list of xl's syntax ("0-3,^2", "node:1", "all") into a new map
+ * of the host's cpus, read by cfgparse's parser on the host the backend
+ * describes.  0, or an errno value with why.
+ */
+static int cpulist(struct xld_dm *dm, const char *what, const char *text,
+                   libxl_bitmap **out, char *why, size_t len)
+{
+    struct xlconv_host host;
+    struct xlcfg cfg;
+    struct xlconv cv;
+    libxl_bitmap *map = calloc(1, sizeof(*map));
+    int rc = 0;
+
+    *out = NULL;
+    dm_host(dm, &host);
+    xlcfg_init(&cfg);
+    memset(&cv, 0, sizeof(cv));
+    cv.cfg = &cfg;
+    cv.host = &host;
+    if (map)
+        libxl_bitmap_init(map);
+    if (!map || xlconv_bitmap_alloc(&cv, map, host.max_cpus)) {
+        rc = ENOMEM;
+        snprintf(why, len, "out of memory");
+        goto out;
+    }
+    if (!xlconv_cpumap_parse(&cv, NULL, text, map, true)) {
+        rc = cv.oom ? ENOMEM : EINVAL;
+        snprintf(why, len, "%s affinity '%s': %s", what, text,
+                 cfg.ndiags && cfg.diags[0].msg ? cfg.diags[0].msg
+                                                : "not a cpu list");
+        goto out;
+    }
+    *out = map;
+    map = NULL;
+out:
+    if (map) {
+        libxl_bitmap_dispose(map);
+        free(map);
+    }
+    xlcfg_dispose(&cfg);
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
+/*
+ * vcpu-pin's arguments, checked and converted now, so that a mistake is
+ * answered at once: the vcpu must be one the domain has, a hard affinity
+ * must keep a cpu of the host (Xen refuses one that does not), and
+ * something must change.  Nonzero after done() was called.
+ */
+static int pin_convert(struct xld_dm_op *op, const struct xld_dm_request *rq,
+                       xld_dm_done_fn *done, void *opaque)
+{
+    struct xld_domain *dom = op->dom;
+    bool has_hard = rq->hard && strcmp(rq->hard, "-");
+    bool has_soft = rq->soft && strcmp(rq->soft, "-");
+    struct xld_host_info hi;
+    char why[512];
+    int rc;
+
+    if (rq->vcpu < -1
+        || (dom->have_info && rq->vcpu >= dom->info.vcpu_max)) {
+        refuse(done, opaque, -EINVAL, "%s has vcpus 0 to %d: there is no "
+               "vcpu %d", dom->name, dom->info.vcpu_max - 1, rq->vcpu);
+        return -1;
+    }
+    if (rq->vcpu < 0 && rq->force) {
+        refuse(done, opaque, -EINVAL, "force and all the vcpus do not go "
+               "together (as with xl): pin one vcpu at a time");
+        return -1;
+    }
+    if (!has_hard && !has_soft) {
+        refuse(done, opaque, -EINVAL, "nothing to change: give a hard "
+               "affinity, a soft one, or both ('-' leaves one as it is)");
+        return -1;
+    }
+    rc = has_hard ? cpulist(op->dm, "hard", rq->hard, &op->hard, why,
+                            sizeof(why)) : 0;
+    if (!rc && has_soft)
+        rc = cpulist(op->dm, "soft", rq->soft, &op->soft, why, sizeof(why));
+    if (rc) {
+        refuse(done, opaque, -rc, "%s", why);
+        return -1;
+    }
+    if (op->hard && libxl_bitmap_is_empty(op->hard)) {
+        memset(&hi, 0, sizeof(hi));
+        op->dm->be->ops->host_info(op->dm->be, &hi);
+        refuse(done, opaque, -EINVAL, "hard affinity '%s' leaves no cpu of "
+               "this host, which has cpus 0 to %d", rq->hard,
+               hi.nr_cpus - 1);
+        return -1;
+    }
+    op->vcpu = rq->vcpu;
+    return 0;
+}
+
+/* sched-set's arguments: Xen's credit and credit2 ranges, checked now
+ * (the cap's upper bound is 100 per vcpu).  Nonzero after done() was
+ * called. */
+static int sched_convert(struct xld_dm_op *op,
+                         const struct xld_dm_request *rq,
+                         xld_dm_done_fn *done, void *opaque)
+{
+    struct xld_domain *dom = op->dom;
+
+    if (rq->weight == -1 && rq->cap == -1) {
+        refuse(done, opaque, -EINVAL, "nothing to change: give a weight, "
+               "a cap, or both");
+        return -1;
+    }
+    if (rq->weight != -1 && (rq->weight < 1 || rq->weight > 65535)) {
+        refuse(done, opaque, -EINVAL, "a weight is from 1 to 65535, not %d",
+               rq->weight);
+        return -1;
+    }
+    if (rq->cap != -1 && (rq->cap < 0 || (dom->have_info
+                                          && rq->cap > 100
+                                                 * dom->info.vcpu_max))) {
+        refuse(done, opaque, -EINVAL, "a cap is from 0 (none) to %d (100 "
+               "for each of the %d vcpus of %s), not %d",
+               100 * dom->info.vcpu_max, dom->info.vcpu_max, dom->name,
+               rq->cap);
+        return -1;
+    }
+    if (rq->scheduler && !(op->scheduler = strdup(rq->scheduler))) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        return -1;
+    }
+    op->sched.weight = rq->weight;
+    op->sched.cap = rq->cap;
+    return 0;
+}
+
+/*
  * adopt with a config file: convert it now, as create does, so that its
  * errors are answered at once with their diagnostics; the record keeps
  * the text, its name and the overrides, as for a domain xld created.
@@ -2576,6 +2832,12 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     }
     if (rq->type == XLD_OP_ADOPT && rq->config
         && adopt_convert(op, rq, done, opaque)) {
+        op_free(op);
+        return;
+    }
+    if ((rq->type == XLD_OP_VCPU_PIN && pin_convert(op, rq, done, opaque))
+        || (rq->type == XLD_OP_SCHED_SET
+            && sched_convert(op, rq, done, opaque))) {
         op_free(op);
         return;
     }

@@ -92,6 +92,8 @@ enum xld_dm_optype {
     XLD_OP_VCPU_SET,
     XLD_OP_RENAME,
     XLD_OP_SYSRQ,               /* a magic SysRq key for the guest */
+    XLD_OP_VCPU_PIN,            /* vcpu affinity, as xl vcpu-pin */
+    XLD_OP_SCHED_SET,           /* scheduler weight and cap */
     XLD_OP_ADOPT,               /* take over a domain made by plain xl */
     /* Internal: a guest shut down, apply its action; a domain whose
      * restart a crash of xld interrupted, create it again. */
@@ -108,6 +110,17 @@ struct xld_dm_request {
     uint64_t memkb;             /* mem-set, mem-max */
     int count;                  /* vcpu-set */
     char key;                   /* sysrq */
+    /* vcpu-pin: the vcpu (-1: every one), and the hard and soft affinity
+     * as xl's cpu lists ("0-3,^2", "nodes:1", "all"); NULL or "-" leaves
+     * one as it is. */
+    int vcpu;
+    const char *hard;
+    const char *soft;
+    /* sched-set: the scheduler the client has in mind ("credit2"; NULL:
+     * any), and the weight and cap (-1: unchanged). */
+    const char *scheduler;
+    int weight;
+    int cap;
     const char *name;           /* rename */
     const char *path;           /* save, restore */
     const char *config;         /* create, adopt: the text */

@@ -20,10 +20,13 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <libxl_utils.h>
+
 #include "host.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "stats.h"
 #include "xlcfg.h"
 
 /* Requests nest this deep at most: deeper ones are refused before they
@@ -51,6 +54,7 @@ enum arg_type {
     ARG_INT,
     ARG_DOMAIN,        /* a name, a domid (number or digits) or a uuid */
     ARG_STRINGS,       /* an array of strings */
+    ARG_VCPU,          /* a vcpu number, or "all" */
 };
 
 struct arg_spec {
@@ -488,6 +492,7 @@ static const char *type_name(enum arg_type t)
     case ARG_INT: return "an integer";
     case ARG_DOMAIN: return "a domain name, domid or UUID";
     case ARG_STRINGS: return "an array of strings";
+    case ARG_VCPU: return "a vcpu number or \"all\"";
     }
     return "?";
 }
@@ -513,6 +518,10 @@ static bool type_ok(enum arg_type t, yajl_val v)
             if (!YAJL_IS_STRING(v->u.array.values[i]))
                 return false;
         return true;
+    case ARG_VCPU:
+        return (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0
+                && YAJL_GET_INTEGER(v) < 4096)
+               || (YAJL_IS_STRING(v) && !strcmp(v->u.string, "all"));
     }
     return false;
 }
@@ -859,6 +868,195 @@ static void cmd_list(struct xld_request *req)
     reply_end(req, g);
 }
 
+/* ---- stats and metrics (xlctl top, xlctl metrics) ------------------------ */
+
+/* xentop's state letters, in its order: dying, shutdown, blocked,
+ * crashed, paused, running. */
+static void state_flags(const struct xld_dominfo *i, char out[7])
+{
+    out[0] = i->dying ? 'd' : '-';
+    out[1] = i->shutdown ? 's' : '-';
+    out[2] = i->blocked ? 'b' : '-';
+    out[3] = i->shutdown
+             && i->shutdown_reason == LIBXL_SHUTDOWN_REASON_CRASH ? 'c' : '-';
+    out[4] = i->paused ? 'p' : '-';
+    out[5] = i->running ? 'r' : '-';
+    out[6] = '\0';
+}
+
+struct stats_row {
+    struct xld_stats_dom s;
+    char uuid[LIBXL_UUID_FMTLEN + 1];
+    char flags[7];
+};
+
+/*
+ * Every domain's counters, fresh: one question to the hypervisor for
+ * the list, one per domain for its devices.  A domain whose devices
+ * cannot be read shows zero I/O rather than failing the whole answer
+ * (it may be dying as we look).  NULL after replying, on an error.
+ */
+static struct stats_row *collect_stats(struct xld_request *req, size_t *n)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_domain **v;
+    struct stats_row *rows;
+
+    xld_dm_refresh(req->proto->dm);
+    v = listed(req, n);
+    if (!v)
+        return NULL;
+    rows = calloc(*n ? *n : 1, sizeof(*rows));
+    if (!rows) {
+        free(v);
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        return NULL;
+    }
+    for (size_t k = 0; k < *n; k++) {
+        const struct xld_domain *dom = v[k];
+        const struct xld_dominfo *i = &dom->info;
+        struct stats_row *r = &rows[k];
+
+        snprintf(r->uuid, sizeof(r->uuid), LIBXL_UUID_FMT,
+                 LIBXL_UUID_BYTES(dom->uuid));
+        state_flags(i, r->flags);
+        r->s.name = dom->name ? dom->name : "";
+        r->s.domid = dom->domid;
+        r->s.uuid = r->uuid;
+        r->s.state = xld_dm_state_name(dom);
+        r->s.cpu_time_ns = i->cpu_time_ns;
+        r->s.current_memkb = i->current_memkb;
+        r->s.max_memkb = i->max_memkb;
+        r->s.vcpus_online = i->vcpu_online;
+        r->s.vcpus_max = i->vcpu_max;
+        if (be->ops->dom_stats
+            && be->ops->dom_stats(be, dom->domid, &r->s.io))
+            memset(&r->s.io, 0, sizeof(r->s.io));
+    }
+    free(v);
+    return rows;
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void cmd_stats(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_host_info hi;
+    struct stats_row *rows;
+    size_t n;
+    yajl_gen g;
+
+    memset(&hi, 0, sizeof(hi));
+    if (be->ops->host_info(be, &hi))
+        memset(&hi, 0, sizeof(hi));
+    rows = collect_stats(req, &n);
+    if (!rows)
+        return;
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        /* The clients' CPU % is cpu time over this clock's time. */
+        gen_kv_int(g, "time_ns", (long long)monotonic_ns());
+        gen_kv_str(g, "xen_version", hi.xen_version);
+        gen_kv_int(g, "nr_cpus", hi.nr_cpus);
+        gen_kv_int(g, "total_memkb", (long long)hi.total_memkb);
+        gen_kv_int(g, "free_memkb", (long long)hi.free_memkb);
+        gen_key(g, "domains");
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < n; k++) {
+            const struct xld_stats_dom *s = &rows[k].s;
+
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "name", s->name);
+            gen_kv_int(g, "domid", s->domid);
+            gen_kv_str(g, "uuid", s->uuid);
+            gen_kv_str(g, "state", s->state);
+            gen_kv_str(g, "flags", rows[k].flags);
+            gen_kv_int(g, "cpu_time_ns", (long long)s->cpu_time_ns);
+            gen_kv_int(g, "memkb", (long long)s->current_memkb);
+            gen_kv_int(g, "maxmemkb", (long long)s->max_memkb);
+            gen_kv_int(g, "vcpus", s->vcpus_online);
+            gen_kv_int(g, "maxvcpus", s->vcpus_max);
+            gen_kv_int(g, "nets", s->io.nets);
+            gen_kv_int(g, "net_tx_bytes", (long long)s->io.net_tx_bytes);
+            gen_kv_int(g, "net_tx_packets", (long long)s->io.net_tx_packets);
+            gen_kv_int(g, "net_rx_bytes", (long long)s->io.net_rx_bytes);
+            gen_kv_int(g, "net_rx_packets", (long long)s->io.net_rx_packets);
+            gen_kv_int(g, "vbds", s->io.vbds);
+            gen_kv_int(g, "vbd_oo", (long long)s->io.vbd_oo);
+            gen_kv_int(g, "vbd_rd", (long long)s->io.vbd_rd);
+            gen_kv_int(g, "vbd_wr", (long long)s->io.vbd_wr);
+            gen_kv_int(g, "vbd_rsect", (long long)s->io.vbd_rsect);
+            gen_kv_int(g, "vbd_wsect", (long long)s->io.vbd_wsect);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    free(rows);
+    reply_end(req, g);
+}
+
+static void cmd_metrics(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_stats_dom *doms = NULL;
+    struct xld_stats_host host;
+    struct xld_host_info hi;
+    struct stats_row *rows;
+    char *text = NULL;
+    size_t n, len = 0;
+    FILE *f = NULL;
+    yajl_gen g;
+
+    memset(&hi, 0, sizeof(hi));
+    if (be->ops->host_info(be, &hi))
+        memset(&hi, 0, sizeof(hi));
+    rows = collect_stats(req, &n);
+    if (!rows)
+        return;
+    doms = calloc(n ? n : 1, sizeof(*doms));
+    f = open_memstream(&text, &len);
+    if (!doms || !f) {
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++)
+        doms[k] = rows[k].s;
+    host.total_memkb = hi.total_memkb;
+    host.free_memkb = hi.free_memkb;
+    host.nr_cpus = hi.nr_cpus;
+    if (xld_stats_prometheus(f, &host, doms, n) || fclose(f)) {
+        f = NULL;
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        goto out;
+    }
+    f = NULL;
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "text", text);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+
+out:
+    if (f)
+        fclose(f);
+    free(text);
+    free(doms);
+    free(rows);
+}
+
 static void cmd_uptime(struct xld_request *req)
 {
     struct xld_domain **v;
@@ -1052,6 +1250,36 @@ static void cmd_domain_op(struct xld_request *req)
         }
         rq.count = (int)c;
     }
+    if (type == XLD_OP_VCPU_PIN) {
+        yajl_val v = arg(req, "vcpu");
+
+        rq.vcpu = YAJL_IS_INTEGER(v) ? (int)YAJL_GET_INTEGER(v) : -1;
+        rq.hard = arg_str(req, "hard");
+        rq.soft = arg_str(req, "soft");
+    }
+    if (type == XLD_OP_SYSRQ) {
+        const char *key = arg_str(req, "key");
+
+        /* xl sysrq takes one letter; the rest is the domain table's. */
+        if (strlen(key) != 1) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "sysrq: 'key' is one "
+                        "character");
+            goto out;
+        }
+        rq.key = key[0];
+    }
+    if (type == XLD_OP_SCHED_SET) {
+        long long w = arg_int(req, "weight", -1), c = arg_int(req, "cap", -1);
+
+        if (w > 65535 || c > 409600) {
+            reply_error(req, XLD_E_INVALID_ARGUMENT, "sched-set: 'weight' "
+                        "is from 1 to 65535, 'cap' from 0 to 100 per vcpu");
+            goto out;
+        }
+        rq.weight = (int)w;
+        rq.cap = (int)c;
+        rq.scheduler = arg_str(req, "scheduler");
+    }
     submit(req, dom, &rq);
 
 out:
@@ -1136,6 +1364,234 @@ static void cmd_console(struct xld_request *req)
     reply_end(req, g);
 out:
     free(tty);
+}
+
+/* ---- cpu placement and scheduling --------------------------------------- */
+
+/* The cpus of a map, as an array of numbers (up to the host's cpus). */
+static void gen_cpus(yajl_gen g, const char *key, const libxl_bitmap *m,
+                     int nr_cpus)
+{
+    gen_key(g, key);
+    yajl_gen_array_open(g);
+    for (int c = 0; c < nr_cpus && (uint32_t)c < m->size * 8; c++)
+        if (libxl_bitmap_test(m, c))
+            yajl_gen_integer(g, c);
+    yajl_gen_array_close(g);
+}
+
+/* The backend's op or a reply saying the backend has none; NULL after
+ * replying. */
+static struct xld_backend *backend_with(struct xld_request *req,
+                                        const void *op)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+
+    if (!op) {
+        reply_error(req, XLD_E_FAILED, "the %s backend cannot do %s",
+                    be->ops->name, req->cmd->name);
+        return NULL;
+    }
+    return be;
+}
+
+/*
+ * Every vcpu of one domain or of all, as xl vcpu-list shows them: where
+ * each runs, its state, its time and its hard and soft affinity.  A
+ * domain that went away while listing all is left out, as xl does.
+ */
+static void cmd_vcpu_list(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_domain **v = NULL;
+    struct xld_host_info hi;
+    struct vcpus { libxl_vcpuinfo *vi; int n; } *got = NULL;
+    yajl_gen g;
+    char t[32];
+    size_t n = 0;
+    int rc;
+
+    if (!(be = backend_with(req, be->ops->vcpu_info)))
+        return;
+    memset(&hi, 0, sizeof(hi));
+    rc = be->ops->host_info(be, &hi);
+    if (rc) {
+        reply_error(req, XLD_E_FAILED, "asking the hypervisor: %s",
+                    strerror(-rc));
+        return;
+    }
+    v = listed(req, &n);
+    if (!v)
+        return;
+    got = calloc(n ? n : 1, sizeof(*got));
+    if (!got) {
+        reply_error(req, XLD_E_FAILED, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = be->ops->vcpu_info(be, v[i]->domid, &got[i].vi, &got[i].n);
+        if (rc && arg(req, "domain")) {
+            reply_error(req, error_class(rc), "the vcpus of %s: %s",
+                        v[i]->name, strerror(-rc));
+            goto out;
+        }
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_int(g, "nr_cpus", hi.nr_cpus);
+        gen_key(g, "vcpus");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < n; i++) {
+            for (int k = 0; k < got[i].n; k++) {
+                const libxl_vcpuinfo *x = &got[i].vi[k];
+
+                yajl_gen_map_open(g);
+                gen_kv_str(g, "name", v[i]->name);
+                gen_kv_int(g, "domid", v[i]->domid);
+                gen_kv_int(g, "vcpu", x->vcpuid);
+                gen_kv_int(g, "cpu", x->cpu);
+                gen_kv_bool(g, "online", x->online);
+                gen_kv_bool(g, "running", x->running);
+                gen_kv_bool(g, "blocked", x->blocked);
+                snprintf(t, sizeof(t), "%.3f", (double)x->vcpu_time / 1e9);
+                gen_key(g, "time");
+                yajl_gen_number(g, t, strlen(t));
+                gen_cpus(g, "hard", &x->cpumap, hi.nr_cpus);
+                gen_cpus(g, "soft", &x->cpumap_soft, hi.nr_cpus);
+                yajl_gen_map_close(g);
+            }
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+out:
+    for (size_t i = 0; got && i < n; i++)
+        if (got[i].vi)
+            libxl_vcpuinfo_list_free(got[i].vi, got[i].n);
+    free(got);
+    free(v);
+}
+
+/* The cpupools, or the one named (by name or poolid), as xl
+ * cpupool-list shows them. */
+static void cmd_cpupool_list(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    const char *want = arg_str(req, "pool");
+    struct xld_host_info hi;
+    struct xld_cpupool *pools = NULL;
+    char id[16];
+    bool found = !want;
+    yajl_gen g;
+    int np = 0, rc;
+
+    if (!(be = backend_with(req, be->ops->cpupool_info)))
+        return;
+    memset(&hi, 0, sizeof(hi));
+    be->ops->host_info(be, &hi);
+    rc = be->ops->cpupool_info(be, &pools, &np);
+    if (rc) {
+        reply_error(req, XLD_E_FAILED, "asking the hypervisor for its "
+                    "cpupools: %s", strerror(-rc));
+        return;
+    }
+    for (int i = 0; want && i < np; i++) {
+        snprintf(id, sizeof(id), "%" PRIu32, pools[i].poolid);
+        found |= (pools[i].name && !strcmp(pools[i].name, want))
+                 || !strcmp(id, want);
+    }
+    if (!found) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "pool '%s' does not exist",
+                    want);
+        goto out;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_array_open(g);
+        for (int i = 0; i < np; i++) {
+            snprintf(id, sizeof(id), "%" PRIu32, pools[i].poolid);
+            if (want && (!pools[i].name || strcmp(pools[i].name, want))
+                && strcmp(id, want))
+                continue;
+            yajl_gen_map_open(g);
+            gen_kv_str(g, "name", pools[i].name ? pools[i].name : "");
+            gen_kv_int(g, "poolid", pools[i].poolid);
+            gen_kv_str(g, "sched",
+                       libxl_scheduler_to_string(pools[i].sched)
+                       ? libxl_scheduler_to_string(pools[i].sched)
+                       : "unknown");
+            gen_cpus(g, "cpus", &pools[i].cpus,
+                     hi.nr_cpus > 0 ? hi.nr_cpus : (int)pools[i].cpus.size * 8);
+            gen_kv_int(g, "domains", pools[i].n_dom);
+            if (pools[i].ratelimit_us >= 0)
+                gen_kv_int(g, "ratelimit_us", pools[i].ratelimit_us);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+    }
+    reply_end(req, g);
+out:
+    xld_cpupool_list_free(pools, np);
+}
+
+/* The scheduler parameters of one domain or of all, with the cpupool
+ * each is in (xl sched-credit2 lists them pool by pool). */
+static void cmd_sched_get(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_domain **v = NULL;
+    libxl_domain_sched_params sp;
+    const char *sched;
+    yajl_gen g;
+    size_t n;
+    int rc;
+
+    if (!(be = backend_with(req, be->ops->sched_get)))
+        return;
+    /* For each domain's pool, which the backend's list says. */
+    xld_dm_refresh(req->proto->dm);
+    v = listed(req, &n);
+    if (!v)
+        return;
+    libxl_domain_sched_params_init(&sp);
+    g = reply_begin();
+    if (!g) {
+        reply_end(req, NULL);
+        goto out;
+    }
+    gen_key(g, "return");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < n; i++) {
+        libxl_domain_sched_params_dispose(&sp);
+        libxl_domain_sched_params_init(&sp);
+        rc = be->ops->sched_get(be, v[i]->domid, &sp);
+        if (rc && arg(req, "domain")) {
+            yajl_gen_free(g);
+            reply_error(req, error_class(rc), "the scheduler parameters of "
+                        "%s: %s", v[i]->name, strerror(-rc));
+            goto out;
+        }
+        if (rc)
+            continue;
+        sched = libxl_scheduler_to_string(sp.sched);
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "name", v[i]->name);
+        gen_kv_int(g, "domid", v[i]->domid);
+        gen_kv_int(g, "poolid", v[i]->info.cpupool);
+        gen_kv_str(g, "sched", sched ? sched : "unknown");
+        gen_kv_int(g, "weight", sp.weight);
+        gen_kv_int(g, "cap", sp.cap);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    reply_end(req, g);
+out:
+    libxl_domain_sched_params_dispose(&sp);
+    free(v);
 }
 
 static void cmd_sim_inject(struct xld_request *req)
@@ -1426,6 +1882,19 @@ static const struct arg_spec args_rename[] = {
 static const struct arg_spec args_console[] = {
     { "domain", ARG_DOMAIN, true }, { "type", ARG_STRING, false },
     { "num", ARG_UINT, false }, { NULL, 0, false } };
+static const struct arg_spec args_vcpu_pin[] = {
+    { "domain", ARG_DOMAIN, true }, { "vcpu", ARG_VCPU, true },
+    { "hard", ARG_STRING, false }, { "soft", ARG_STRING, false },
+    { "force", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_cpupool[] = {
+    { "pool", ARG_STRING, false }, { NULL, 0, false } };
+static const struct arg_spec args_sched_set[] = {
+    { "domain", ARG_DOMAIN, true }, { "weight", ARG_UINT, false },
+    { "cap", ARG_UINT, false }, { "scheduler", ARG_STRING, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_sysrq[] = {
+    { "domain", ARG_DOMAIN, true }, { "key", ARG_STRING, true },
+    { NULL, 0, false } };
 static const struct arg_spec args_inject[] = {
     { "what", ARG_STRING, true }, { "domain", ARG_DOMAIN, false },
     { "value", ARG_INT, false }, { NULL, 0, false } };
@@ -1457,6 +1926,14 @@ static const struct cmd cmds[] = {
     { "vcpu-set", cmd_domain_op, 0, args_vcpu, XLD_OP_VCPU_SET },
     { "rename", cmd_domain_op, 0, args_rename, XLD_OP_RENAME },
     { "console", cmd_console, 0, args_console, 0 },
+    { "vcpu-list", cmd_vcpu_list, CMD_READONLY, args_domain_opt, 0 },
+    { "vcpu-pin", cmd_domain_op, 0, args_vcpu_pin, XLD_OP_VCPU_PIN },
+    { "cpupool-list", cmd_cpupool_list, CMD_READONLY, args_cpupool, 0 },
+    { "sched-get", cmd_sched_get, CMD_READONLY, args_domain_opt, 0 },
+    { "sched-set", cmd_domain_op, 0, args_sched_set, XLD_OP_SCHED_SET },
+    { "sysrq", cmd_domain_op, 0, args_sysrq, XLD_OP_SYSRQ },
+    { "stats", cmd_stats, CMD_READONLY, args_none, 0 },
+    { "metrics", cmd_metrics, CMD_READONLY, args_none, 0 },
     { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },
     { "host-start", cmd_host, 0, args_none, 0 },
     { "host-stop", cmd_host, 0, args_none, 0 },

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,9 @@ int xld_record_copy(struct xld_record *dst, const struct xld_record *src)
     dst->target_memkb = src->target_memkb;
     dst->max_memkb = src->max_memkb;
     dst->vcpus = src->vcpus;
+    dst->has_sched = src->has_sched;
+    dst->sched_weight = src->sched_weight;
+    dst->sched_cap = src->sched_cap;
     if (xld_record_set(&dst->name, src->name)
         || xld_record_set(&dst->filename, src->filename)
         || xld_record_set(&dst->config, src->config)
@@ -187,6 +191,13 @@ int xld_record_to_json(const struct xld_record *r, bool with_state,
         s = gen_key_int(g, "max_memkb", (long long)r->max_memkb);
     if (!s && r->vcpus)
         s = gen_key_int(g, "vcpus", r->vcpus);
+    if (!s && r->has_sched) {
+        s = xld_proto_gen_str(g, "sched");
+        if (!s) s = yajl_gen_map_open(g);
+        if (!s) s = gen_key_int(g, "weight", r->sched_weight);
+        if (!s) s = gen_key_int(g, "cap", r->sched_cap);
+        if (!s) s = yajl_gen_map_close(g);
+    }
     if (!s && r->held) s = gen_key_str(g, "held", r->held);
     if (with_state) {
         if (!s && r->operation)
@@ -241,10 +252,11 @@ int xld_record_from_json(struct xld_record *r, const char *buf, size_t len,
 {
     const char *path_over[] = { "overrides", NULL };
     const char *path_json[] = { "json", NULL };
+    const char *path_sched[] = { "sched", NULL };
     char *text = NULL, perr[256];
-    yajl_val doc = NULL, v;
+    yajl_val doc = NULL, v, sched;
     const char *s;
-    uint64_t n;
+    uint64_t n, m;
     int rc = EINVAL;
 
     err[0] = '\0';
@@ -316,6 +328,13 @@ int xld_record_from_json(struct xld_record *r, const char *buf, size_t len,
         r->max_memkb = n;
     if (get_uint(doc, "vcpus", &n) && n < 4096)
         r->vcpus = (int)n;
+    sched = yajl_tree_get(doc, path_sched, yajl_t_object);
+    if (sched && get_uint(sched, "weight", &n) && n >= 1 && n <= 65535
+        && get_uint(sched, "cap", &m) && m <= INT_MAX) {
+        r->has_sched = true;
+        r->sched_weight = (int)n;
+        r->sched_cap = (int)m;
+    }
     v = yajl_tree_get(doc, path_over, yajl_t_array);
     if (v && YAJL_GET_ARRAY(v)->len) {
         size_t cnt = YAJL_GET_ARRAY(v)->len;

@@ -51,6 +51,12 @@ struct xld_record {
     uint64_t target_memkb;
     uint64_t max_memkb;
     int vcpus;
+    /* The scheduler weight and cap (sched-credit2), when has_sched: as
+     * libxl_retrieve_domain_configuration reads them back for xl.  vcpu
+     * affinity is not kept, as libxl keeps none. */
+    bool has_sched;
+    int sched_weight;
+    int sched_cap;
     /* Why xld stopped handling the guest's shutdowns: "preserve" (its
      * action said so), "restart-limit" (it restarted too often); NULL
      * when it handles them. */

@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxl_utils.h>
@@ -768,6 +770,193 @@ START_TEST(vcpus)
     ck_assert_int_eq(di.vcpu_online, 1);
     xld_dominfo_dispose(&di);
     ck_assert_int_eq(OP(be.ops->set_vcpus(&be, 9, 1)), -ENOENT);
+}
+END_TEST
+
+/* A map of nbits cpus with the cpus given (ending with -1). */
+static void mkmap(libxl_bitmap *m, int nbits, ...)
+{
+    va_list ap;
+    int c;
+
+    libxl_bitmap_init(m);
+    m->size = (uint32_t)(nbits + 7) / 8;
+    m->map = calloc(m->size, 1);
+    ck_assert_ptr_nonnull(m->map);
+    va_start(ap, nbits);
+    while ((c = va_arg(ap, int)) >= 0)
+        libxl_bitmap_set(m, c);
+    va_end(ap);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Vcpu i's hard and soft maps, as their first bytes (8-cpu hosts). */
+static void affinity_of(uint32_t domid, int i, int *hard, int *soft,
+                        uint32_t *cpu, bool *online)
+{
+    libxl_vcpuinfo *v = NULL;
+    int n = 0;
+
+    ck_assert_int_eq(OP(be.ops->vcpu_info(&be, domid, &v, &n)), 0);
+    ck_assert_int_gt(n, i);
+    ck_assert_int_eq(v[i].vcpuid, i);
+    *hard = v[i].cpumap.map[0];
+    *soft = v[i].cpumap_soft.map[0];
+    *cpu = v[i].cpu;
+    *online = v[i].online;
+    libxl_vcpuinfo_list_free(v, n);
+}
+
+START_TEST(placement_and_sched)
+{
+    libxl_domain_sched_params sp;
+    libxl_domain_config dc;
+    libxl_bitmap m5, m2, m12, m6_12;
+    struct xld_cpupool *pools = NULL;
+    struct xld_dominfo di;
+    struct done d = { 0 };
+    int hard, soft, np = 0;
+    uint32_t a, cpu;
+    int64_t t0, t1;
+    uint64_t ns0;
+    bool online;
+
+    /* The config's cpus="0-3" on every vcpu and a weight of 512. */
+    mkcfg(&dc, "p", 256, 256, 4, 2);
+    dc.b_info.vcpu_hard_affinity = calloc(4, sizeof(libxl_bitmap));
+    ck_assert_ptr_nonnull(dc.b_info.vcpu_hard_affinity);
+    dc.b_info.num_vcpu_hard_affinity = 4;
+    for (int i = 0; i < 4; i++)
+        mkmap(&dc.b_info.vcpu_hard_affinity[i], 8, 0, 1, 2, 3, -1);
+    dc.b_info.sched_params.weight = 512;
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d.calls == 1, 10000);
+    ck_assert_int_eq(d.rc, 0);
+
+    affinity_of(a, 0, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x0f);
+    ck_assert_int_eq(soft, 0xff);
+    ck_assert_uint_lt(cpu, 4);
+    ck_assert(online);
+    affinity_of(a, 3, &hard, &soft, &cpu, &online);
+    ck_assert(!online);
+
+    /* One vcpu's hard affinity; the soft one of every vcpu. */
+    mkmap(&m5, 8, 5, -1);
+    mkmap(&m2, 8, 2, -1);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, a, 1, &m5, NULL, false)), 0);
+    affinity_of(a, 1, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x20);
+    ck_assert_int_eq(soft, 0xff);
+    ck_assert_uint_eq(cpu, 5);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, a, -1, NULL, &m2, false)), 0);
+    affinity_of(a, 0, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x0f);
+    ck_assert_int_eq(soft, 0x04);
+    /* Where the affinities meet, the vcpu runs there. */
+    ck_assert_uint_eq(cpu, 2);
+    affinity_of(a, 1, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x20);
+    ck_assert_int_eq(soft, 0x04);
+    ck_assert_uint_eq(cpu, 5);
+
+    /* Cpus the host lacks are dropped; none left is refused. */
+    mkmap(&m12, 16, 12, -1);
+    mkmap(&m6_12, 16, 6, 12, -1);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, a, 2, &m12, NULL, false)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, a, 2, &m6_12, NULL, true)),
+                     0);
+    affinity_of(a, 2, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x40);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, a, 4, &m5, NULL, false)),
+                     -EINVAL);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, 99, 0, &m5, NULL, false)),
+                     -ENOENT);
+    ck_assert_int_eq(OP(be.ops->vcpu_pin(&be, 0, 0, &m5, NULL, false)),
+                     -EPERM);
+
+    /* credit2's weight and cap, within Xen's ranges. */
+    libxl_domain_sched_params_init(&sp);
+    ck_assert_int_eq(OP(be.ops->sched_get(&be, a, &sp)), 0);
+    ck_assert_int_eq(sp.sched, LIBXL_SCHEDULER_CREDIT2);
+    ck_assert_int_eq(sp.weight, 512);
+    ck_assert_int_eq(sp.cap, 0);
+    libxl_domain_sched_params_init(&sp);
+    sp.weight = 0;
+    ck_assert_int_eq(OP(be.ops->sched_set(&be, a, &sp)), -EINVAL);
+    sp.weight = 65536;
+    ck_assert_int_eq(OP(be.ops->sched_set(&be, a, &sp)), -EINVAL);
+    libxl_domain_sched_params_init(&sp);
+    sp.cap = 401;
+    ck_assert_int_eq(OP(be.ops->sched_set(&be, a, &sp)), -EINVAL);
+    libxl_domain_sched_params_init(&sp);
+    sp.sched = LIBXL_SCHEDULER_CREDIT;
+    sp.weight = 100;
+    ck_assert_int_eq(OP(be.ops->sched_set(&be, a, &sp)), -EINVAL);
+    libxl_domain_sched_params_init(&sp);
+    sp.sched = LIBXL_SCHEDULER_CREDIT2;
+    sp.cap = 5;
+    ck_assert_int_eq(OP(be.ops->sched_set(&be, a, &sp)), 0);
+    libxl_domain_sched_params_init(&sp);
+    ck_assert_int_eq(OP(be.ops->sched_get(&be, a, &sp)), 0);
+    ck_assert_int_eq(sp.weight, 512);
+    ck_assert_int_eq(sp.cap, 5);
+
+    /* A cap of 5% of a cpu: the domain's cpu time grows that fast. */
+    info_of(a, &di);
+    ns0 = di.cpu_time_ns;
+    xld_dominfo_dispose(&di);
+    t0 = now_ms();
+    run_ms(200);
+    info_of(a, &di);
+    t1 = now_ms();
+    ck_assert_uint_gt(di.cpu_time_ns, ns0);
+    ck_assert_uint_le(di.cpu_time_ns - ns0, (uint64_t)(t1 - t0 + 2) * 50000u);
+    xld_dominfo_dispose(&di);
+
+    /* One pool: every cpu, credit2, both domains. */
+    ck_assert_int_eq(OP(be.ops->cpupool_info(&be, &pools, &np)), 0);
+    ck_assert_int_eq(np, 1);
+    ck_assert_str_eq(pools[0].name, "Pool-0");
+    ck_assert_int_eq(pools[0].sched, LIBXL_SCHEDULER_CREDIT2);
+    ck_assert_int_eq(pools[0].n_dom, 2);
+    ck_assert_int_eq(pools[0].cpus.map[0], 0xff);
+    ck_assert_int_eq(pools[0].ratelimit_us, 1000);
+    xld_cpupool_list_free(pools, np);
+
+    /* All of it outlives xld... */
+    reopen(NULL);
+    affinity_of(a, 1, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x20);
+    ck_assert_int_eq(soft, 0x04);
+    libxl_domain_sched_params_init(&sp);
+    ck_assert_int_eq(OP(be.ops->sched_get(&be, a, &sp)), 0);
+    ck_assert_int_eq(sp.weight, 512);
+    ck_assert_int_eq(sp.cap, 5);
+    /* ...and a host with fewer cpus keeps what it has of each map, or
+     * every cpu when nothing is left. */
+    reopen("cpus=4");
+    affinity_of(a, 0, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x0f);
+    ck_assert_int_eq(soft, 0x04);
+    affinity_of(a, 1, &hard, &soft, &cpu, &online);
+    ck_assert_int_eq(hard, 0x0f);
+    ck_assert_uint_lt(cpu, 4);
+
+    libxl_bitmap_dispose(&m5);
+    libxl_bitmap_dispose(&m2);
+    libxl_bitmap_dispose(&m12);
+    libxl_bitmap_dispose(&m6_12);
 }
 END_TEST
 
@@ -1681,6 +1870,7 @@ int main(void)
     tcase_add_test(tc, memory_at_the_host_limit);
     tcase_add_test(tc, thousand_domains);
     tcase_add_test(tc, vcpus);
+    tcase_add_test(tc, placement_and_sched);
     tcase_add_test(tc, memory_target_and_max);
     tcase_add_test(tc, rename_domain);
     tcase_add_test(tc, preserve_domain);

@@ -4,7 +4,7 @@
 # verb that needs xld says plainly that it is not running, and the bash
 # completion generated from the table works.
 . "$(dirname "$0")/cli-lib.sh"
-verbs="config check|config show|create|list|info|domid|domname|uptime|shutdown|reboot|destroy|pause|unpause|save|restore|mem-set|mem-max|vcpu-set|rename|events|sim-inject|completion|help"
+verbs="config check|config show|create|list|info|domid|domname|uptime|shutdown|reboot|destroy|pause|unpause|save|restore|mem-set|mem-max|vcpu-set|rename|sysrq|top|metrics|events|sim-inject|completion|help"
 
 # help lists every verb, help VERB shows its usage.
 run "$XLCTL" help
