@@ -265,10 +265,9 @@ static bool cpumap_piece(struct xlconv *cv, const struct xlcfg_loc *at,
     }
     for (; a <= b; a++) {
         if (nodes) {
-            /* Every cpu of node a. */
+            /* Every cpu of node a, as libxl_node_to_cpumap finds them. */
             for (int cpu = 0; cpu < cv->host->max_cpus; cpu++)
-                if ((unsigned long)cpu * (unsigned long)cv->host->nr_nodes
-                    / (unsigned long)cv->host->max_cpus == a) {
+                if (xlconv_cpu_node(cv->host, cpu) == (long)a) {
                     if (not)
                         libxl_bitmap_reset(map, cpu);
                     else
@@ -288,6 +287,41 @@ static bool cpumap_piece(struct xlconv *cv, const struct xlcfg_loc *at,
         }
     }
     return true;
+}
+
+long xlconv_cpu_node(const struct xlconv_host *host, int cpu)
+{
+    if (host->cpu_node)
+        return host->cpu_node[cpu];
+    return (long)((unsigned long)cpu * (unsigned long)host->nr_nodes
+                  / (unsigned long)host->max_cpus);
+}
+
+int xlconv_cpulist(const struct xlconv_host *host, const char *text,
+                   libxl_bitmap *map, char *why, size_t len)
+{
+    struct xlcfg cfg;
+    struct xlconv cv;
+    int rc = 0;
+
+    /* A conversion context of its own, for the diagnostics. */
+    xlcfg_init(&cfg);
+    memset(&cv, 0, sizeof(cv));
+    cv.cfg = &cfg;
+    cv.host = host;
+    if (xlconv_bitmap_alloc(&cv, map, host->max_cpus)) {
+        rc = ENOMEM;
+        snprintf(why, len, "out of memory");
+        goto out;
+    }
+    if (!xlconv_cpumap_parse(&cv, NULL, text, map, true)) {
+        rc = cv.oom ? ENOMEM : EINVAL;
+        snprintf(why, len, "%s", cfg.ndiags && cfg.diags[0].msg
+                 ? cfg.diags[0].msg : "not a cpu list");
+    }
+out:
+    xlcfg_dispose(&cfg);
+    return rc;
 }
 
 bool xlconv_cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,

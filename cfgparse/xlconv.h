@@ -30,7 +30,15 @@ struct xlconv_host {
     int xen_major;
     int xen_minor;
     int max_cpus;        /* cpus 0..max_cpus-1, all online */
-    int nr_nodes;        /* cpu i is on node i * nr_nodes / max_cpus */
+    int nr_nodes;
+    /*
+     * The node of each cpu (max_cpus entries, -1 for a cpu that is not
+     * online), as libxl_get_cpu_topology tells it, for "node:N" in cpu
+     * lists; malloc'd, freed by xlconv_host_dispose (set it with
+     * xlconv_host_set_topology).  NULL: cpu i is on node
+     * i * nr_nodes / max_cpus, the layout of the default host.
+     */
+    int *cpu_node;
     uint64_t total_mem_kb;
     /*
      * xl.conf's settings (xlconf.h), which must be valid (xlconf_ok);
@@ -45,6 +53,17 @@ struct xlconv_host {
 
 void xlconv_host_init(struct xlconv_host *host);   /* the default host */
 void xlconv_host_dispose(struct xlconv_host *host);
+/* Copy the node of each of the host's max_cpus cpus.  0 or ENOMEM. */
+int xlconv_host_set_topology(struct xlconv_host *host, const int *cpu_node);
+
+/*
+ * A cpu list in xl's syntax ("0-3,^2", "node:1", "nodes:0-1", "all"), as
+ * in cpus= and as `xl vcpu-pin` takes it, into map, a map of the host's
+ * cpus the caller initialised (libxl_bitmap_init).  Returns 0, EINVAL
+ * (why says what is wrong, in a sentence) or ENOMEM.
+ */
+int xlconv_cpulist(const struct xlconv_host *host, const char *text,
+                   libxl_bitmap *map, char *why, size_t len);
 
 /*
  * Convert a parsed, valid config.  dc must be initialised

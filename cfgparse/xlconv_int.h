@@ -117,6 +117,8 @@ size_t xlconv_key_distance(const char *a, const char *b);
  */
 bool xlconv_cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
                          const char *s, libxl_bitmap *map, bool report);
+/* The node of an online cpu of the host (-1: offline). */
+long xlconv_cpu_node(const struct xlconv_host *host, int cpu);
 
 /* The parts, in the order xlconv_convert() runs them (after c_info and
  * the core of b_info are set, so the domain type is known). */

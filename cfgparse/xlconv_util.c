@@ -328,7 +328,23 @@ void xlconv_host_init(struct xlconv_host *host)
 
 void xlconv_host_dispose(struct xlconv_host *host)
 {
+    free(host->cpu_node);
     memset(host, 0, sizeof(*host));
+}
+
+int xlconv_host_set_topology(struct xlconv_host *host, const int *cpu_node)
+{
+    int *copy;
+
+    if (host->max_cpus <= 0)
+        return 0;
+    copy = malloc((size_t)host->max_cpus * sizeof(*copy));
+    if (!copy)
+        return ENOMEM;
+    memcpy(copy, cpu_node, (size_t)host->max_cpus * sizeof(*copy));
+    free(host->cpu_node);
+    host->cpu_node = copy;
+    return 0;
 }
 
 /* ---- JSON ----------------------------------------------------------------- */

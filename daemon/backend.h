@@ -30,6 +30,10 @@ struct xld_loop;
 struct xld_backend;
 
 /* What the host is: for `xlctl info` and for refusing what cannot fit. */
+/* The most cpus whose node host_info tells; a bigger host is taken as
+ * an even split of its cpus over its nodes. */
+#define XLD_HOST_MAX_TOPOLOGY 1024
+
 struct xld_host_info {
     char xen_version[32];        /* "4.17" */
     char hypervisor[16];         /* "xen" or "sim" */
@@ -37,6 +41,9 @@ struct xld_host_info {
     int nr_nodes;
     uint64_t total_memkb;
     uint64_t free_memkb;
+    /* The node of each cpu (-1: offline), when have_topology. */
+    bool have_topology;
+    int16_t cpu_node[XLD_HOST_MAX_TOPOLOGY];
 };
 
 /* One domain as the hypervisor sees it (a subset of libxl_dominfo). */

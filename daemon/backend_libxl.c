@@ -1230,6 +1230,26 @@ static void lx_close(struct xld_backend *be)
 
 /* ---- queries ------------------------------------------------------------ */
 
+/* Which node each cpu is on, for "node:N" in cpu lists (xl asks
+ * libxl_node_to_cpumap, which reads the same topology).  Without it,
+ * the cpus are taken as evenly split over the nodes. */
+static void lx_topology(struct lx *lx, struct xld_host_info *out)
+{
+    libxl_cputopology *topo;
+    int n = 0;
+
+    topo = libxl_get_cpu_topology(lx->ctx, &n);
+    if (!topo)
+        return;
+    if (n >= out->nr_cpus && out->nr_cpus <= XLD_HOST_MAX_TOPOLOGY) {
+        for (int i = 0; i < out->nr_cpus; i++)
+            out->cpu_node[i] = topo[i].node == LIBXL_CPUTOPOLOGY_INVALID_ENTRY
+                               ? -1 : (int16_t)topo[i].node;
+        out->have_topology = true;
+    }
+    libxl_cputopology_list_free(topo, n);
+}
+
 static int lx_host_info(struct xld_backend *be, struct xld_host_info *out)
 {
     struct lx *lx = be->priv;
@@ -1256,6 +1276,7 @@ static int lx_host_info(struct xld_backend *be, struct xld_host_info *out)
     kb_per_page = vi->pagesize > 0 ? (uint64_t)vi->pagesize / 1024 : 4;
     out->total_memkb = pi.total_pages * kb_per_page;
     out->free_memkb = pi.free_pages * kb_per_page;
+    lx_topology(lx, out);
 out:
     libxl_physinfo_dispose(&pi);
     return rc;

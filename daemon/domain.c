@@ -35,10 +35,6 @@
 #include "xlcfg.h"
 #include "xlconf.h"
 #include "xlconv.h"
-/* For xlconv_cpumap_parse: vcpu-pin reads its cpu lists with the parser
- * that reads cpus= in configs, as xl's vcpu-pin and its config reader
- * share parse_cpurange(). */
-#include "xlconv_int.h"
 
 /* How often the table is compared with the backend's list, to notice
  * domains made or destroyed behind xld's back (with plain xl). */
@@ -508,6 +504,18 @@ static void dm_host(struct xld_dm *dm, struct xlconv_host *host)
     if (sscanf(hi.xen_version, "%d.%d", &major, &minor) == 2) {
         host->xen_major = major;
         host->xen_minor = minor;
+    }
+    /* Where the backend knows which node each cpu is on, "node:N" in a
+     * cpu list means those cpus, as libxl_node_to_cpumap has it. */
+    if (hi.have_topology && host->max_cpus == hi.nr_cpus
+        && hi.nr_cpus <= XLD_HOST_MAX_TOPOLOGY) {
+        int nodes[XLD_HOST_MAX_TOPOLOGY];
+
+        for (int i = 0; i < hi.nr_cpus; i++)
+            nodes[i] = hi.cpu_node[i];
+        if (xlconv_host_set_topology(host, nodes))
+            xld_warn("out of memory for the host's cpu topology; node:N "
+                     "is read as an even split of the cpus");
     }
 }
 
@@ -2585,29 +2593,21 @@ static int cpulist(struct xld_dm *dm, const char *what, const char *text,
                    libxl_bitmap **out, char *why, size_t len)
 {
     struct xlconv_host host;
-    struct xlcfg cfg;
-    struct xlconv cv;
     libxl_bitmap *map = calloc(1, sizeof(*map));
-    int rc = 0;
+    char msg[256];
+    int rc;
 
     *out = NULL;
     dm_host(dm, &host);
-    xlcfg_init(&cfg);
-    memset(&cv, 0, sizeof(cv));
-    cv.cfg = &cfg;
-    cv.host = &host;
-    if (map)
-        libxl_bitmap_init(map);
-    if (!map || xlconv_bitmap_alloc(&cv, map, host.max_cpus)) {
+    if (!map) {
         rc = ENOMEM;
         snprintf(why, len, "out of memory");
         goto out;
     }
-    if (!xlconv_cpumap_parse(&cv, NULL, text, map, true)) {
-        rc = cv.oom ? ENOMEM : EINVAL;
-        snprintf(why, len, "%s affinity '%s': %s", what, text,
-                 cfg.ndiags && cfg.diags[0].msg ? cfg.diags[0].msg
-                                                : "not a cpu list");
+    libxl_bitmap_init(map);
+    rc = xlconv_cpulist(&host, text, map, msg, sizeof(msg));
+    if (rc) {
+        snprintf(why, len, "%s affinity '%s': %s", what, text, msg);
         goto out;
     }
     *out = map;
@@ -2617,7 +2617,6 @@ out:
         libxl_bitmap_dispose(map);
         free(map);
     }
-    xlcfg_dispose(&cfg);
     xlconv_host_dispose(&host);
     return rc;
 }
