@@ -324,6 +324,19 @@ out:
     return rc;
 }
 
+void xlconv_first_error(const struct xlconv *cv, const char *dflt, char *why,
+                        size_t len)
+{
+    for (size_t i = 0; i < cv->cfg->ndiags; i++) {
+        if (cv->cfg->diags[i].severity == XLCFG_ERROR
+            && cv->cfg->diags[i].msg) {
+            snprintf(why, len, "%s", cv->cfg->diags[i].msg);
+            return;
+        }
+    }
+    snprintf(why, len, "%s", dflt);
+}
+
 bool xlconv_cpumap_parse(struct xlconv *cv, const struct xlcfg_loc *at,
                          const char *s, libxl_bitmap *map, bool report)
 {

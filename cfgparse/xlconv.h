@@ -66,6 +66,29 @@ int xlconv_cpulist(const struct xlconv_host *host, const char *text,
                    libxl_bitmap *map, char *why, size_t len);
 
 /*
+ * One device spec, as a hot-plug verb takes it (xl block-attach,
+ * network-attach): read by the same parser as the items of disk= and
+ * vif=, into a device the caller initialised (libxl_device_disk_init,
+ * libxl_device_nic_init).  xlconv_nic first puts in xl.conf's
+ * vif.default.* settings (host->conf), as xl does for network-attach;
+ * it leaves nic->devid alone unless the spec has devid=.  Each returns
+ * 0, EINVAL (why says what is wrong, in the parser's words) or ENOMEM.
+ * Warnings are not errors, and are not reported.
+ */
+int xlconv_disk(const struct xlconv_host *host, const char *spec,
+                libxl_device_disk *disk, char *why, size_t len);
+int xlconv_nic(const struct xlconv_host *host, const char *spec,
+               libxl_device_nic *nic, char *why, size_t len);
+
+/*
+ * The number Xen's block interface gives a vdev (docs/misc/
+ * vbd-interface.txt, as libxl computes it for the devid of a disk):
+ * xvdX[N], hdX[N], sdX[N] and dDpP.  -1 for a name that is none of
+ * these, which libxl would refuse to attach.
+ */
+int xlconv_vdev_devid(const char *vdev);
+
+/*
  * Convert a parsed, valid config.  dc must be initialised
  * (libxl_domain_config_init).  Returns 0 on success, EINVAL when the
  * config has errors (each recorded in cfg's diagnostics, with warnings),

@@ -746,6 +746,104 @@ int xlconv_disk_spec(struct xlconv *cv, const char *spec,
     return 0;
 }
 
+int xlconv_disk(const struct xlconv_host *host, const char *spec,
+                libxl_device_disk *disk, char *why, size_t len)
+{
+    struct xlcfg cfg;
+    struct xlconv cv;
+    int rc;
+
+    /* A conversion context of its own, for the diagnostics. */
+    xlcfg_init(&cfg);
+    memset(&cv, 0, sizeof(cv));
+    cv.cfg = &cfg;
+    cv.host = host;
+    rc = xlconv_disk_spec(&cv, spec, NULL, disk);
+    if (rc == EINVAL)
+        xlconv_first_error(&cv, "not a disk spec", why, len);
+    else if (rc)
+        snprintf(why, len, "out of memory");
+    xlcfg_dispose(&cfg);
+    return rc;
+}
+
+/*
+ * A run of lower-case letters as a disk index, the way Xen's vbd names
+ * count (a..z, then aa, ab...: bijective base 26), then an optional
+ * partition number.  *p is moved past what was read.  false when there
+ * is no letter, the index passes max_disk or the partition max_part.
+ */
+static bool vdev_letters(const char **p, long max_disk, long *disk,
+                         long max_part, long *part)
+{
+    const char *s = *p;
+    long d = 0, n = 0;
+
+    if (*s < 'a' || *s > 'z')
+        return false;
+    for (; *s >= 'a' && *s <= 'z'; s++) {
+        d = d * 26 + (*s - 'a' + 1);
+        if (d - 1 > max_disk)
+            return false;
+    }
+    /* A partition number never starts with 0 (xvda0 is no name). */
+    if (*s == '0')
+        return false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        n = n * 10 + (*s - '0');
+        if (n > max_part)
+            return false;
+    }
+    if (*s)
+        return false;
+    *disk = d - 1;
+    *part = n;
+    *p = s;
+    return true;
+}
+
+int xlconv_vdev_devid(const char *vdev)
+{
+    const char *p;
+    long disk, part;
+    char *end;
+
+    if (!vdev)
+        return -1;
+    if (!strncmp(vdev, "xvd", 3)) {
+        p = vdev + 3;
+        if (!vdev_letters(&p, (1L << 20) - 1, &disk, 255, &part))
+            return -1;
+        if (disk < 16 && part < 16)
+            return (int)((202L << 8) | (disk << 4) | part);
+        return (int)((1L << 28) | (disk << 8) | part);
+    }
+    if (!strncmp(vdev, "hd", 2)) {
+        p = vdev + 2;
+        if (!vdev_letters(&p, 3, &disk, 63, &part))
+            return -1;
+        return (int)(((disk < 2 ? 3L : 22L) << 8) | ((disk & 1) << 6)
+                     | part);
+    }
+    if (!strncmp(vdev, "sd", 2)) {
+        p = vdev + 2;
+        if (!vdev_letters(&p, 15, &disk, 15, &part))
+            return -1;
+        return (int)((8L << 8) | (disk << 4) | part);
+    }
+    /* dDpP, the form for disks past what the names can number. */
+    if (vdev[0] == 'd' && vdev[1] >= '0' && vdev[1] <= '9') {
+        disk = strtol(vdev + 1, &end, 10);
+        part = 0;
+        if (*end == 'p' && end[1] >= '0' && end[1] <= '9')
+            part = strtol(end + 1, &end, 10);
+        if (*end || disk > (1L << 20) - 1 || part > 255)
+            return -1;
+        return (int)((1L << 28) | (disk << 8) | part);
+    }
+    return -1;
+}
+
 void xlconv_disks(struct xlconv *cv)
 {
     libxl_domain_config *dc = cv->dc;

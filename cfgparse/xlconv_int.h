@@ -138,4 +138,11 @@ int xlconv_nic_spec(struct xlconv *cv, const char *spec,
 int xlconv_pci_spec(struct xlconv *cv, const char *spec,
                     const struct xlcfg_loc *at, libxl_device_pci *pci);
 
+/* The first error of a conversion context's diagnostics, for the
+ * public wrappers that give a message rather than a config's
+ * diagnostics (xlconv_disk, xlconv_nic): copied into why, or dflt when
+ * there is none. */
+void xlconv_first_error(const struct xlconv *cv, const char *dflt, char *why,
+                        size_t len);
+
 #endif /* XLCONV_INT_H */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,6 +546,30 @@ int xlconv_nic_spec(struct xlconv *cv, const char *spec,
             rc = EINVAL;
     }
     free(buf);
+    return rc;
+}
+
+int xlconv_nic(const struct xlconv_host *host, const char *spec,
+               libxl_device_nic *nic, char *why, size_t len)
+{
+    struct xlcfg cfg;
+    struct xlconv cv;
+    int rc;
+
+    /* A conversion context of its own, for the diagnostics. */
+    xlcfg_init(&cfg);
+    memset(&cv, 0, sizeof(cv));
+    cv.cfg = &cfg;
+    cv.host = host;
+    apply_nic_defaults(&cv, nic);
+    rc = cv.oom ? ENOMEM : xlconv_nic_spec(&cv, spec, NULL, nic);
+    if (!rc && cv.oom)
+        rc = ENOMEM;
+    if (rc == EINVAL)
+        xlconv_first_error(&cv, "not a vif spec", why, len);
+    else if (rc)
+        snprintf(why, len, "out of memory");
+    xlcfg_dispose(&cfg);
     return rc;
 }
 

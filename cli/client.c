@@ -746,8 +746,52 @@ out:
 
 /* ---- requests ---------------------------------------------------------- */
 
+/*
+ * The first bytes of a request, with file descriptors (SCM_RIGHTS)
+ * attached (doc/protocol.md, "File descriptors"); the rest goes with
+ * write_all.  Returns how many bytes went, or -1.
+ */
+static ssize_t send_with_fds(struct xlctl_client *c, const void *data,
+                             size_t len, const int *fds, size_t nfds)
+{
+    union {
+        char buf[CMSG_SPACE(XLCTL_CLIENT_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { (void *)data, len };
+    struct msghdr mh;
+    struct cmsghdr *cm;
+    ssize_t n;
+
+    memset(&u, 0, sizeof(u));
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+    cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+    do
+        n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        fail(c, "passing file descriptors to xld (%s): %s", c->path,
+             strerror(errno));
+    return n;
+}
+
 int xlctl_client_send(struct xlctl_client *c, const char *execute,
                       struct xlctl_client_args *args, long long *id)
+{
+    return xlctl_client_send_fds(c, execute, args, NULL, 0, id);
+}
+
+int xlctl_client_send_fds(struct xlctl_client *c, const char *execute,
+                          struct xlctl_client_args *args, const int *fds,
+                          size_t nfds, long long *id)
 {
     struct xlctl_client_pending *p = NULL;
     const unsigned char *buf;
@@ -786,6 +830,18 @@ int xlctl_client_send(struct xlctl_client *c, const char *execute,
     if (!p || !(p->execute = strdup(execute))) {
         fail(c, "%s", strerror(ENOMEM));
         goto out;
+    }
+    if (nfds > XLCTL_CLIENT_MAX_FDS) {
+        fail(c, "%s: too many file descriptors", execute);
+        goto out;
+    }
+    if (nfds) {
+        ssize_t n = send_with_fds(c, buf, len, fds, nfds);
+
+        if (n < 0)
+            goto out;
+        buf += n;
+        len -= (size_t)n;
     }
     if (write_all(c, buf, len) || write_all(c, "\n", 1))
         goto out;

@@ -143,6 +143,13 @@ void xlctl_client_arg_domain(struct xlctl_client_args *a, const char *key,
  * happens.  *id is the request's id, for xlctl_client_wait(). */
 int xlctl_client_send(struct xlctl_client *c, const char *execute,
                       struct xlctl_client_args *args, long long *id);
+/* The same, with file descriptors passed along (SCM_RIGHTS, with the
+ * request's first bytes): xld takes them for this request
+ * (migrate-receive's stream).  At most XLCTL_CLIENT_MAX_FDS. */
+#define XLCTL_CLIENT_MAX_FDS 2
+int xlctl_client_send_fds(struct xlctl_client *c, const char *execute,
+                          struct xlctl_client_args *args, const int *fds,
+                          size_t nfds, long long *id);
 
 /*
  * Read until the reply to request id arrives.  On 0, *ret is the reply

@@ -46,7 +46,7 @@ static bool load_xlconf(const char *path, struct xlconf *xc)
 
 /* Read a whole config file into *buf (NUL-terminated, *len bytes).
  * Prints why it cannot and returns -1. */
-static int read_config(const char *path, char **buf, size_t *len)
+int xlctl_read_config(const char *path, char **buf, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
@@ -112,16 +112,17 @@ out:
  * exactly as `config check` does here. */
 static int create_in_xld(const struct xlctl_cmd *cmd, const char *path,
                          char *const *extra, size_t nextra, bool paused,
-                         bool quiet)
+                         bool quiet, long long *domid)
 {
     struct xlctl_client c;
     struct xlctl_client_args *a;
+    yajl_val reply = NULL, ret;
     char *text = NULL;
     size_t len;
     int status = XLCTL_FAIL;
 
     xlctl_client_init(&c);
-    if (read_config(path, &text, &len))
+    if (xlctl_read_config(path, &text, &len))
         goto out;
     /* xl says this before anything else, and -q silences it. */
     if (!quiet)
@@ -135,8 +136,8 @@ static int create_in_xld(const struct xlctl_cmd *cmd, const char *path,
     xlctl_client_arg_bool(a, "paused", paused);
     /* Creating may wait behind the host's memory being freed, or behind
      * another operation: no timeout. */
-    if (xlctl_client_call(&c, "create", a, XLCTL_CLIENT_FOREVER, NULL,
-                          NULL)) {
+    if (xlctl_client_call(&c, "create", a, XLCTL_CLIENT_FOREVER, &reply,
+                          &ret)) {
         const struct xlctl_client_error *e = xlctl_client_error(&c);
 
         if (e->desc && !e->cls && strstr(e->desc, "not valid UTF-8"))
@@ -146,12 +147,35 @@ static int create_in_xld(const struct xlctl_cmd *cmd, const char *path,
             xlctl_client_perror(&c, cmd->name, stderr);
         goto out;
     }
+    *domid = xlctl_json_int(ret, "domid", -1);
     status = XLCTL_OK;
 
 out:
+    yajl_tree_free(reply);
     free(text);
     xlctl_client_dispose(&c);
     return status;
+}
+
+/*
+ * create -c: attach to the new domain's console, as `xlctl console`
+ * does.  xl starts its console client before it unpauses the guest; here
+ * the guest runs already, and xenconsoled's buffer of what it printed
+ * meanwhile is what the client shows first.
+ */
+static int attach_console(long long domid)
+{
+    char id[32], verb[] = "console";
+    char *argv[] = { verb, id, NULL };
+
+    for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++) {
+        if (strcmp(c->name, "console"))
+            continue;
+        snprintf(id, sizeof(id), "%lld", domid);
+        optind = 0;
+        return c->handler(c, 2, argv);
+    }
+    return XLCTL_FAIL;
 }
 
 int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
@@ -171,17 +195,21 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
     const char *path = NULL, *xlconf_path = NULL;
     char **extra = NULL, *json = NULL;
     size_t nextra = 0;
-    bool dry_run = false, paused = false, quiet = false;
+    bool dry_run = false, paused = false, quiet = false, console = false;
+    long long domid = -1;
     int c, rc, status = XLCTL_FAIL;
 
     xlcfg_init(&cfg);
     xlconf_init(&xc);
     xlconv_host_init(&host);
     libxl_domain_config_init(&dc);
-    while ((c = getopt_long(argc, argv, "+npqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+npqch", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
             dry_run = true;
+            break;
+        case 'c':
+            console = true;
             break;
         case 'p':
             paused = true;
@@ -233,7 +261,10 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
             status = XLCTL_USAGE;
             goto out;
         }
-        status = create_in_xld(cmd, path, extra, nextra, paused, quiet);
+        status = create_in_xld(cmd, path, extra, nextra, paused, quiet,
+                               &domid);
+        if (status == XLCTL_OK && console && domid >= 0)
+            status = attach_console(domid);
         goto out;
     }
     if (!load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH, &xc))
@@ -330,7 +361,7 @@ int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv)
         goto out;
     }
     status = XLCTL_FAIL;
-    if (path && read_config(path, &text, &len))
+    if (path && xlctl_read_config(path, &text, &len))
         goto out;
     if (xlctl_connect(cmd, &c))
         goto out;

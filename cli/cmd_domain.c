@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -1216,6 +1217,157 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
     xlctl_client_arg_bool(a, "paused", paused);
     free(path);
     return long_op(cmd, "restore", a);
+}
+
+/* ---- migrate, migrate-receive ------------------------------------------ */
+
+struct migrate_opts {
+    const char *ssh;
+    const char *config;
+    bool no_wait, paused, debug;
+};
+
+static bool migrate_opt(void *opaque, int opt)
+{
+    struct migrate_opts *o = opaque;
+
+    switch (opt) {
+    case 's':
+        o->ssh = optarg;
+        return true;
+    case 'C':
+        o->config = optarg;
+        return true;
+    case 'e':
+        o->no_wait = true;
+        return true;
+    case 'd':
+        o->debug = true;
+        return true;
+    case 'p':
+        o->paused = true;
+        return true;
+    case 0x100:
+        o->debug = true;
+        return true;
+    case 0x200:
+        /* xl's migration is always live; --live is for xm's users. */
+        return true;
+    default:
+        return false;
+    }
+}
+
+int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "debug", no_argument, NULL, 0x100 },
+        { "live", no_argument, NULL, 0x200 },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct migrate_opts o;
+    struct xlctl_client_args *a;
+    char *text = NULL, *path = NULL;
+    size_t len;
+    int status;
+
+    memset(&o, 0, sizeof(o));
+    /* Options may follow the operands, as xl's getopt lets them
+     * (xendomains runs `xl migrate ID $XENDOMAINS_MIGRATE`, and the
+     * setting may be "host --live"). */
+    while ((status = getopt_long(argc, argv, "s:C:eph", longopts,
+                                 NULL)) != -1) {
+        if (status == 'h') {
+            xlctl_usage(cmd, stdout);
+            return XLCTL_OK;
+        }
+        if (status == '?' || !migrate_opt(&o, status)) {
+            xlctl_usage(cmd, stderr);
+            return XLCTL_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        xlctl_usage(cmd, stderr);
+        return XLCTL_USAGE;
+    }
+    if (o.config) {
+        if (xlctl_read_config(o.config, &text, &len))
+            return XLCTL_FAIL;
+        path = absolute(o.config);
+        if (!path) {
+            free(text);
+            return no_memory();
+        }
+    }
+    a = xlctl_client_args();
+    xlctl_client_arg_domain(a, "domain", argv[optind]);
+    xlctl_client_arg_str(a, "host", argv[optind + 1]);
+    if (o.ssh)
+        xlctl_client_arg_str(a, "ssh", o.ssh);
+    if (text) {
+        xlctl_client_arg_str(a, "config", text);
+        xlctl_client_arg_str(a, "filename", path);
+    }
+    xlctl_client_arg_bool(a, "paused", o.paused);
+    xlctl_client_arg_bool(a, "debug", o.debug);
+    xlctl_client_arg_bool(a, "no_wait", o.no_wait);
+    free(text);
+    free(path);
+    return long_op(cmd, "migrate", a);
+}
+
+/*
+ * Under sshd: stdin and stdout are the migration stream.  They go to xld
+ * with the request, and ours are replaced with /dev/null at once, so
+ * that xld holds the only copies: when it closes them, the sender sees
+ * the stream end.  What we say goes to stderr, which the sender logs.
+ */
+int xlctl_cmd_migrate_receive(const struct xlctl_cmd *cmd, int argc,
+                              char **argv)
+{
+    struct migrate_opts o;
+    struct xlctl_client c;
+    struct xlctl_client_args *a;
+    const int fds[2] = { STDIN_FILENO, STDOUT_FILENO };
+    long long id;
+    int status, null = -1;
+
+    memset(&o, 0, sizeof(o));
+    status = options(cmd, argc, argv, "dep", NULL, 0, 0, migrate_opt, &o);
+    /* -d is xl's debug flag on this side. */
+    if (status >= 0)
+        return status;
+    status = XLCTL_FAIL;
+    xlctl_client_init(&c);
+    if (xlctl_connect(cmd, &c))
+        goto out;
+    a = xlctl_client_args();
+    xlctl_client_arg_bool(a, "paused", o.paused);
+    xlctl_client_arg_bool(a, "debug", o.debug);
+    xlctl_client_arg_bool(a, "no_wait", o.no_wait);
+    if (xlctl_client_send_fds(&c, "migrate-receive", a, fds, 2, &id)) {
+        xlctl_client_perror(&c, cmd->name, stderr);
+        goto out;
+    }
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, STDIN_FILENO) < 0
+        || dup2(null, STDOUT_FILENO) < 0) {
+        fprintf(stderr, "xlctl: /dev/null: %s\n", strerror(errno));
+        goto out;
+    }
+    if (xlctl_client_wait(&c, id, XLCTL_CLIENT_FOREVER, NULL, NULL)) {
+        xlctl_client_perror(&c, cmd->name, stderr);
+        goto out;
+    }
+    fprintf(stderr, "xlctl: migrate-receive: the domain runs here\n");
+    status = XLCTL_OK;
+
+out:
+    if (null >= 0)
+        close(null);
+    xlctl_client_dispose(&c);
+    return status;
 }
 
 /* ---- cpu placement and scheduling --------------------------------------- */

@@ -35,8 +35,9 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "was created with (when no such file exists)",
       XLCTL_OFFLINE | XLCTL_READONLY | XLCTL_DAEMON },
     { "create", xlctl_cmd_create,
-      "[-p] [-q] [-n|--dry-run] [--xl-conf=FILE] CFG [KEY=VALUE...]",
-      "create a domain from an xl config (-p: leave it paused; --dry-run: "
+      "[-p] [-q] [-c] [-n|--dry-run] [--xl-conf=FILE] CFG [KEY=VALUE...]",
+      "create a domain from an xl config (-p: leave it paused; -c: then "
+      "attach to its console; --dry-run: "
       "print the libxl config it means, as xl -N create does, without "
       "xld, applying /etc/xen/xl.conf or --xl-conf's file)",
       XLCTL_OFFLINE | XLCTL_DAEMON },
@@ -75,6 +76,21 @@ const struct xlctl_cmd xlctl_cmds[] = {
       XLCTL_DAEMON },
     { "restore", xlctl_cmd_restore, "[-p] FILE",
       "restore a domain saved in FILE (-p: leave it paused)",
+      XLCTL_DAEMON },
+    { "migrate", xlctl_cmd_migrate,
+      "[-s SSHCOMMAND] [-e] [-C CONFIG] [-p] [--debug] [--live] DOM HOST",
+      "move a running domain to HOST's xld, live, as xl migrate does: "
+      "through `ssh HOST xlctl migrate-receive` (-s: that ssh command "
+      "instead; -s '': HOST is the whole command), and destroyed here "
+      "only once it runs there (-C: send that config file instead of the "
+      "domain's; -p: leave it paused there; -e: the target does not wait "
+      "for the guest, passed on as xl does; --debug: check the memory "
+      "sent; --live: accepted, as migration is always live)",
+      XLCTL_DAEMON },
+    { "migrate-receive", xlctl_cmd_migrate_receive, "[-d] [-e] [-p]",
+      "the target's end of a migration, run by the sender through ssh: "
+      "hand stdin and stdout to xld, which receives the domain on them "
+      "(-p: leave it paused; -d, -e: as xl's, accepted)",
       XLCTL_DAEMON },
     { "mem-set", xlctl_cmd_mem, "DOM MEM",
       "set a domain's memory target (MEM: a number of MiB, or with a "
@@ -120,6 +136,29 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "send a magic SysRq key to a guest's kernel, as xl sysrq does (s: "
       "sync, u: remount read-only, b: reboot, o: power off, c: crash...)",
       XLCTL_DAEMON },
+    { "block-attach", xlctl_cmd_block_attach, "DOM DISKSPEC...",
+      "attach a disk to a running domain, as xl block-attach does (the "
+      "spec as an item of disk=, e.g. phy:/dev/vg/data,xvdb,w); a "
+      "restart or a restore keeps it",
+      XLCTL_DAEMON },
+    { "block-detach", xlctl_cmd_block_detach, "[-f|--force] DOM VDEV",
+      "detach a disk from a running domain (-f: without waiting for the "
+      "guest to let it go)",
+      XLCTL_DAEMON },
+    { "block-list", xlctl_cmd_block_list, "DOM...",
+      "list the disks of domains, with xl block-list's columns",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "network-attach", xlctl_cmd_network_attach, "DOM [VIFSPEC...]",
+      "attach a vif to a running domain, as xl network-attach does (the "
+      "spec as an item of vif=, e.g. bridge=xenbr0,mac=00:16:3e:01:02:03; "
+      "xl.conf's vif.default.* apply); a restart or a restore keeps it",
+      XLCTL_DAEMON },
+    { "network-detach", xlctl_cmd_network_detach, "DOM DEVID|MAC",
+      "detach a vif from a running domain, by its devid or its MAC",
+      XLCTL_DAEMON },
+    { "network-list", xlctl_cmd_network_list, "DOM...",
+      "list the vifs of domains, with xl network-list's columns",
+      XLCTL_READONLY | XLCTL_DAEMON },
     { "top", xlctl_cmd_top, "[-b|--batch] [-d SEC] [-i N] [--json]",
       "every domain's CPU, memory, vCPUs and I/O, refreshed every SEC "
       "seconds (3), as xl top (xentop) shows them (-b: lines for scripts; "
@@ -209,7 +248,7 @@ static void list_commands(FILE *f)
             "--socket PATH: xld's admin socket (default: $XLD_SOCKET, "
             "else %s)\n\ncommands:\n", XLCTL_CLIENT_SOCKET);
     for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++)
-        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+        fprintf(f, "  %-16s %s\n", c->name, c->summary);
 }
 
 /* Text for troff: backslashes and hyphens as troff wants them, and no

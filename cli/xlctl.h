@@ -57,6 +57,9 @@ int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_config_show(const struct xlctl_cmd *cmd, int argc,
                           char **argv);
+/* Read a whole config file into *buf (NUL-terminated, *len bytes):
+ * prints why it cannot and returns -1. */
+int xlctl_read_config(const char *path, char **buf, size_t *len);
 
 /* cmd_domain.c: the verbs that talk to xld. */
 /* Connect for cmd (the read-only socket will do for a read-only verb);
@@ -85,6 +88,9 @@ int xlctl_cmd_reboot(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_domain_op(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_save(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_migrate_receive(const struct xlctl_cmd *cmd, int argc,
+                              char **argv);
 /* mem-set, mem-max. */
 int xlctl_cmd_mem(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv);
@@ -102,6 +108,19 @@ int xlctl_cmd_top(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_metrics(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc,
                          char **argv);
+
+/* cmd_device.c: devices while a domain runs. */
+int xlctl_cmd_block_attach(const struct xlctl_cmd *cmd, int argc,
+                           char **argv);
+int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
+                           char **argv);
+int xlctl_cmd_block_list(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_network_attach(const struct xlctl_cmd *cmd, int argc,
+                             char **argv);
+int xlctl_cmd_network_detach(const struct xlctl_cmd *cmd, int argc,
+                             char **argv);
+int xlctl_cmd_network_list(const struct xlctl_cmd *cmd, int argc,
+                           char **argv);
 
 /* cmd_host.c: the host boot and shutdown job, the autostart folder. */
 int xlctl_cmd_host(const struct xlctl_cmd *cmd, int argc, char **argv);

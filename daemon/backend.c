@@ -34,6 +34,16 @@ void xld_cpupool_list_free(struct xld_cpupool *pools, int n)
     free(pools);
 }
 
+void xld_devinfo_list_free(struct xld_devinfo *list, int n)
+{
+    for (int i = 0; list && i < n; i++) {
+        free(list[i].backend);
+        free(list[i].vdev);
+        free(list[i].target);
+    }
+    free(list);
+}
+
 /* Whether this host runs Xen, as xencommons checks it. */
 static bool host_runs_xen(void)
 {

@@ -79,6 +79,30 @@ struct xld_cpupool {
 
 void xld_cpupool_list_free(struct xld_cpupool *pools, int n);
 
+/*
+ * One virtual device of a domain, as libxl_diskinfo and libxl_nicinfo
+ * describe it, with the few fields of the device itself that the lists
+ * show: devid (for a disk, the number Xen gives its vdev), the backend
+ * domain and the frontend's (xl prints it as the handle of a disk),
+ * the xenbus state, the event channel, the ring references (a vif has
+ * two: tx in rref, rx in rref_rx) and the backend's xenstore path.
+ */
+struct xld_devinfo {
+    int devid;
+    uint32_t backend_id;
+    uint32_t frontend_id;
+    int state;
+    int evtch;
+    int rref;
+    int rref_rx;
+    char *backend;               /* malloc'd */
+    char *vdev;                  /* disk: the guest's name; malloc'd */
+    char *target;                /* disk: pdev_path, or NULL; malloc'd */
+    libxl_mac mac;               /* vif */
+};
+
+void xld_devinfo_list_free(struct xld_devinfo *list, int n);
+
 /* The guest did something: it shut itself down (with a reason, as
  * libxl's DOMAIN_SHUTDOWN event) or it is gone (DOMAIN_DEATH). */
 enum xld_backend_event_type {
@@ -279,6 +303,65 @@ struct xld_backend_ops {
      */
     int (*dom_stats)(struct xld_backend *be, uint32_t domid,
                      struct xld_domstats *out);
+
+    /*
+     * Live migration (`xlctl migrate`), the sending half, as
+     * libxl_domain_suspend with LIBXL_SUSPEND_LIVE (and
+     * LIBXL_SUSPEND_DEBUG when debug): asynchronous as save.  The
+     * domain's stream (the hypervisor's part only: xld writes the header
+     * before it) goes to fd while the guest runs; then the guest is
+     * suspended, and stays so: done(0) leaves a suspended domain, which
+     * the caller destroys once the target runs it, or gives back to the
+     * guest with resume() when the migration fails.  A failed send
+     * leaves the guest running.  fd may be non-blocking (the sim copes
+     * with EAGAIN); a backend that needs it blocking clears O_NONBLOCK.
+     *
+     * The receiving half is restore(), which reads exactly one stream
+     * from fd and nothing after it, so that the handshake can go on on
+     * the same fd.
+     */
+    int (*migrate_send)(struct xld_backend *be, uint32_t domid, int fd,
+                        bool debug, xld_backend_progress_fn *progress,
+                        xld_backend_done_fn *done, void *opaque);
+    /* Immediate, as libxl_domain_resume with suspend_cancel: a domain
+     * that migrate_send suspended runs again where it was. */
+    int (*resume)(struct xld_backend *be, uint32_t domid);
+
+    /*
+     * Devices while the domain runs (xl block-*, network-*), as libxl's
+     * libxl_device_disk_add/_remove/_destroy and libxl_device_nic_add/
+     * _remove: asynchronous as create, so 0 means started and done()
+     * comes later; the device passed to an add must stay alive until
+     * then.  disk_add and nic_add fill in what the backend chose (a
+     * nic's devid and MAC when the spec had none), as libxl does.
+     *
+     * Errors given at once: -ENOENT for no such domain, -EINVAL for a
+     * domain that is not running (shut down, dying) or a vdev that is
+     * no name of Xen's, -EEXIST for a vdev, devid or MAC the domain
+     * already has, -ENODEV for a vdev or devid it does not have.
+     * disk_remove with force takes the device away without waiting for
+     * the guest to let it go (libxl_device_disk_destroy).
+     *
+     * disk_list and nic_list: the domain's devices as
+     * libxl_device_<type>_list and _getinfo give them (what xl
+     * block-list and network-list print); *out is malloc'd: free it with
+     * xld_devinfo_list_free(*out, *n).
+     */
+    int (*disk_add)(struct xld_backend *be, uint32_t domid,
+                    libxl_device_disk *disk, xld_backend_done_fn *done,
+                    void *opaque);
+    int (*disk_remove)(struct xld_backend *be, uint32_t domid,
+                       const char *vdev, bool force,
+                       xld_backend_done_fn *done, void *opaque);
+    int (*disk_list)(struct xld_backend *be, uint32_t domid,
+                     struct xld_devinfo **out, int *n);
+    int (*nic_add)(struct xld_backend *be, uint32_t domid,
+                   libxl_device_nic *nic, xld_backend_done_fn *done,
+                   void *opaque);
+    int (*nic_remove)(struct xld_backend *be, uint32_t domid, int devid,
+                      xld_backend_done_fn *done, void *opaque);
+    int (*nic_list)(struct xld_backend *be, uint32_t domid,
+                    struct xld_devinfo **out, int *n);
 };
 
 struct xld_backend {

@@ -46,11 +46,13 @@
  * learns of the shutdowns it missed.
  *
  * Child processes.  libxl forks (the save/restore helper, hotplug
- * scripts, the device model, the bootloader).  xld has no child of its
- * own and never touches SIGCHLD (its signalfd takes SIGTERM, SIGINT and
- * SIGHUP only), so libxl may own SIGCHLD whenever it has a child:
- * libxl_sigchld_owner_libxl, the mode meant for a program that runs no
- * children of its own.  Its children must not inherit what xld did to
+ * scripts, the device model, the bootloader).  xld's only child of its
+ * own is a migration's transport (migrate.c), which it reaps by pid with
+ * waitpid(WNOHANG), and xld never touches SIGCHLD (its signalfd takes
+ * SIGTERM, SIGINT and SIGHUP only): libxl owns SIGCHLD and reaps only
+ * its own children (libxl_sigchld_owner_libxl_always_selective_reap;
+ * the plain libxl mode would reap the transport with waitpid(-1) while
+ * a save runs, which is exactly when the transport runs).  Its children must not inherit what xld did to
  * its signals, though: xld blocks SIGTERM, SIGINT and SIGHUP for its
  * signalfd and ignores SIGPIPE, and a blocked or ignored signal stays
  * so across exec, which would leave a device model or a hotplug script
@@ -69,6 +71,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -470,6 +473,12 @@ enum lx_op_kind {
     LX_OP_DESTROY,
     LX_OP_CORE_DUMP,
     LX_OP_SOFT_RESET,
+    /* Devices while the domain runs. */
+    LX_OP_DISK_ADD,
+    LX_OP_DISK_REMOVE,
+    LX_OP_DISK_DESTROY,
+    LX_OP_NIC_ADD,
+    LX_OP_NIC_REMOVE,
 };
 
 static const char *const lx_op_names[] = {
@@ -479,6 +488,11 @@ static const char *const lx_op_names[] = {
     [LX_OP_DESTROY] = "destroy",
     [LX_OP_CORE_DUMP] = "core dump",
     [LX_OP_SOFT_RESET] = "soft reset",
+    [LX_OP_DISK_ADD] = "disk add",
+    [LX_OP_DISK_REMOVE] = "disk remove",
+    [LX_OP_DISK_DESTROY] = "disk destroy",
+    [LX_OP_NIC_ADD] = "nic add",
+    [LX_OP_NIC_REMOVE] = "nic remove",
 };
 
 /* Where an operation is: its libxl operation, or the one xl runs after
@@ -518,9 +532,19 @@ struct lx_op {
     libxl_domain_config *dc;  /* create, restore: the caller's */
     bool paused;
     bool checkpoint;
+    /* migrate_send: LIBXL_SUSPEND_LIVE, and the domain stays suspended
+     * when the stream is written (the caller destroys or resumes it). */
+    bool live;
+    int suspend_flags;
     int fd;
     char *path;               /* core dump */
     libxl_domain_restore_params params;
+    /* Devices: the caller's device to add (it lives until done), or the
+     * op's own copy of the one to take away, as libxl read it back. */
+    libxl_device_disk *disk;
+    libxl_device_nic *nic;
+    libxl_device_disk old_disk;
+    libxl_device_nic old_nic;
     int lxrc;                 /* how the last libxl operation ended */
     int main_rc;              /* save: how the save itself ended */
     uint64_t total;           /* progress: bytes of guest memory */
@@ -797,7 +821,7 @@ static pid_t lx_fork(void *user)
 }
 
 static const libxl_childproc_hooks lx_childproc_hooks = {
-    .chldowner = libxl_sigchld_owner_libxl,
+    .chldowner = libxl_sigchld_owner_libxl_always_selective_reap,
     .fork_replacement = lx_fork,
     .reaped_callback = NULL,
 };
@@ -809,6 +833,8 @@ static void op_free(struct lx_op *op)
     if (!op)
         return;
     libxl_domain_restore_params_dispose(&op->params);
+    libxl_device_disk_dispose(&op->old_disk);
+    libxl_device_nic_dispose(&op->old_nic);
     free(op->path);
     free(op);
 }
@@ -835,6 +861,8 @@ static struct lx_op *op_new(struct lx *lx, enum lx_op_kind kind,
     op->progress_note.embedded = true;
     op->progress_note.op = op;
     libxl_domain_restore_params_init(&op->params);
+    libxl_device_disk_init(&op->old_disk);
+    libxl_device_nic_init(&op->old_nic);
     return op;
 }
 
@@ -998,6 +1026,12 @@ static void op_step(struct lx_op *op)
             op_finish(op, rc ? xld_lx_errno(rc) : created(op));
             return;
         case LX_OP_SAVE:
+            /* As xl migrate: what happens to a migrated domain is the
+             * handshake's business; a failed stream resumes it below. */
+            if (op->live && !rc) {
+                op_finish(op, 0);
+                return;
+            }
             /* As xl save: a saved domain is destroyed unless this was a
              * checkpoint; one that was not saved carries on running. */
             op->main_rc = rc;
@@ -1056,7 +1090,8 @@ static int op_start(struct lx *lx, struct lx_op *op, libxl_domain_config *dc)
                                          -1, &op->params, &how, &console);
         break;
     case LX_OP_SAVE:
-        rc = libxl_domain_suspend(lx->ctx, op->domid, op->fd, 0, &how);
+        rc = libxl_domain_suspend(lx->ctx, op->domid, op->fd,
+                                  op->suspend_flags, &how);
         break;
     case LX_OP_DESTROY:
         rc = libxl_domain_destroy(lx->ctx, op->domid, &how);
@@ -1066,6 +1101,25 @@ static int op_start(struct lx *lx, struct lx_op *op, libxl_domain_config *dc)
         break;
     case LX_OP_SOFT_RESET:
         rc = libxl_domain_soft_reset(lx->ctx, dc, op->domid, &how, NULL);
+        break;
+    case LX_OP_DISK_ADD:
+        rc = libxl_device_disk_add(lx->ctx, op->domid, op->disk, &how);
+        break;
+    case LX_OP_DISK_REMOVE:
+        /* As xl block-detach: the guest is asked to let the disk go. */
+        rc = libxl_device_disk_safe_remove(lx->ctx, op->domid,
+                                           &op->old_disk, &how);
+        break;
+    case LX_OP_DISK_DESTROY:
+        rc = libxl_device_disk_destroy(lx->ctx, op->domid, &op->old_disk,
+                                       &how);
+        break;
+    case LX_OP_NIC_ADD:
+        rc = libxl_device_nic_add(lx->ctx, op->domid, op->nic, &how);
+        break;
+    case LX_OP_NIC_REMOVE:
+        rc = libxl_device_nic_remove(lx->ctx, op->domid, &op->old_nic,
+                                     &how);
         break;
     default:
         rc = ERROR_INVAL;
@@ -1199,9 +1253,12 @@ static int lx_open(struct xld_backend *be, struct xld_loop *loop,
         rc = xld_lx_errno(rc);
         goto out;
     }
-    /* Before anything that may fork or register an fd. */
-    libxl_childproc_setmode(lx->ctx, &lx_childproc_hooks, lx);
+    /* The loop's hooks first: libxl registers its fds through them from
+     * then on, and setting the child mode (always_selective_reap) opens
+     * the SIGCHLD self-pipe, which must go through the hooks too (libxl
+     * asserts that no fd is registered when the hooks arrive). */
     libxl_osevent_register_hooks(lx->ctx, &xld_lx_osevent_hooks, &lx->osev);
+    libxl_childproc_setmode(lx->ctx, &lx_childproc_hooks, lx);
     libxl_event_register_callbacks(lx->ctx, &lx_event_hooks, lx);
     list = libxl_list_domain(lx->ctx, &n);
     if (!list) {
@@ -1268,8 +1325,11 @@ static int lx_host_info(struct xld_backend *be, struct xld_host_info *out)
     rc = xld_lx_errno(libxl_get_physinfo(lx->ctx, &pi));
     if (rc)
         goto out;
-    snprintf(out->xen_version, sizeof(out->xen_version), "%d.%d",
-             vi->xen_version_major, vi->xen_version_minor);
+    /* As xl info shows it: "4.17.7", the extra being Debian's point
+     * release. */
+    snprintf(out->xen_version, sizeof(out->xen_version), "%d.%d%s",
+             vi->xen_version_major, vi->xen_version_minor,
+             vi->xen_version_extra ? vi->xen_version_extra : "");
     snprintf(out->hypervisor, sizeof(out->hypervisor), "xen");
     out->nr_cpus = (int)pi.nr_cpus;
     out->nr_nodes = (int)pi.nr_nodes;
@@ -1421,6 +1481,34 @@ static int lx_create(struct xld_backend *be, libxl_domain_config *dc,
     return op_start(lx, op, dc);
 }
 
+/*
+ * libxl 4.17 calls a NULL function (and takes xld down with it, as it
+ * does plain xl) when a restore stream's header is not its own; so the
+ * ident is checked before libxl sees the stream, where the stream is a
+ * file that can be read ahead (a migration's pipe cannot, and comes from
+ * another xld's libxl).
+ */
+static int lx_stream_check(int fd)
+{
+    static const unsigned char ident[8] = "LibxlFmt";
+    unsigned char buf[sizeof(ident)];
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    ssize_t n;
+
+    if (at < 0)
+        return 0;
+    n = pread(fd, buf, sizeof(buf), at);
+    if (n < 0)
+        return -errno;
+    if (n != (ssize_t)sizeof(buf) || memcmp(buf, ident, sizeof(ident))) {
+        xld_err("libxl backend: the image's libxl stream does not start "
+                "with libxl's header: it is damaged, and libxl would crash "
+                "on it");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int lx_restore(struct xld_backend *be, libxl_domain_config *dc,
                       int fd, bool paused, uint32_t *domid,
                       xld_backend_progress_fn *progress,
@@ -1429,12 +1517,23 @@ static int lx_restore(struct xld_backend *be, libxl_domain_config *dc,
     struct lx *lx = be->priv;
     struct lx_op *op = op_new(lx, LX_OP_RESTORE, INVALID_DOMID, progress,
                               done, opaque);
+    int fl, rc;
 
     if (!op)
         return -ENOMEM;
+    rc = lx_stream_check(fd);
+    if (rc) {
+        op_free(op);
+        return rc;
+    }
     op->domid_out = domid;
     op->paused = paused;
     op->fd = fd;
+    /* libxl's restore helper reads the fd itself, blocking: a migration
+     * stream's pipe comes non-blocking from the handshake. */
+    fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     op->params.checkpointed_stream = LIBXL_CHECKPOINTED_STREAM_NONE;
     op->params.stream_version = LX_STREAM_VERSION;
     op->total = dc->b_info.target_memkb != LIBXL_MEMKB_DEFAULT
@@ -1458,6 +1557,47 @@ static int lx_save(struct xld_backend *be, uint32_t domid, int fd,
     op->checkpoint = checkpoint;
     op->total = domain_bytes(lx, domid);
     return op_start(lx, op, NULL);
+}
+
+/*
+ * The sending half of a migration, as xl migrate: libxl_domain_suspend
+ * with LIBXL_SUSPEND_LIVE writes the stream while the guest runs, then
+ * suspends it; it stays suspended for the handshake to destroy or
+ * resume.  libxl's save helper writes the fd itself, blocking: it must
+ * not be O_NONBLOCK.  Not yet run on a real Xen.
+ */
+static int lx_migrate_send(struct xld_backend *be, uint32_t domid, int fd,
+                           bool debug, xld_backend_progress_fn *progress,
+                           xld_backend_done_fn *done, void *opaque)
+{
+    struct lx *lx = be->priv;
+    struct lx_op *op;
+    int fl = fcntl(fd, F_GETFL);
+
+    if (domid == 0)
+        return -EPERM;
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return -errno;
+    op = op_new(lx, LX_OP_SAVE, domid, progress, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->fd = fd;
+    op->live = true;
+    op->suspend_flags = LIBXL_SUSPEND_LIVE | (debug ? LIBXL_SUSPEND_DEBUG
+                                                    : 0);
+    op->total = domain_bytes(lx, domid);
+    return op_start(lx, op, NULL);
+}
+
+/* As xl after a failed migration: libxl_domain_resume with
+ * suspend_cancel, the guest carries on where it was suspended. */
+static int lx_resume(struct xld_backend *be, uint32_t domid)
+{
+    struct lx *lx = be->priv;
+
+    if (domid == 0)
+        return -EPERM;
+    return xld_lx_errno(libxl_domain_resume(lx->ctx, domid, 1, NULL));
 }
 
 static int lx_destroy(struct xld_backend *be, uint32_t domid,
@@ -1890,6 +2030,217 @@ out:
     return rc;
 }
 
+/* ---- devices while the domain runs ------------------------------------- */
+
+/* libxl's check of a domain that can take a device: it exists, and has
+ * not shut down.  0, -ENOENT or -EINVAL. */
+static int dev_domain(struct lx *lx, uint32_t domid)
+{
+    libxl_dominfo di;
+    int rc;
+
+    libxl_dominfo_init(&di);
+    rc = libxl_domain_info(lx->ctx, &di, domid);
+    if (rc)
+        rc = rc == ERROR_DOMAIN_NOTFOUND ? -ENOENT : xld_lx_errno(rc);
+    else if (di.shutdown || di.dying)
+        rc = -EINVAL;
+    libxl_dominfo_dispose(&di);
+    return rc;
+}
+
+static int lx_disk_add(struct xld_backend *be, uint32_t domid,
+                       libxl_device_disk *disk, xld_backend_done_fn *done,
+                       void *opaque)
+{
+    struct lx *lx = be->priv;
+    libxl_device_disk cur;
+    struct lx_op *op;
+    int rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    /* libxl gives a generic error for a vdev in use; the check first
+     * makes it one the admin understands. */
+    libxl_device_disk_init(&cur);
+    rc = libxl_vdev_to_device_disk(lx->ctx, domid, disk->vdev, &cur);
+    libxl_device_disk_dispose(&cur);
+    if (!rc)
+        return -EEXIST;
+    op = op_new(lx, LX_OP_DISK_ADD, domid, NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->disk = disk;
+    return op_start(lx, op, NULL);
+}
+
+static int lx_disk_remove(struct xld_backend *be, uint32_t domid,
+                          const char *vdev, bool force,
+                          xld_backend_done_fn *done, void *opaque)
+{
+    struct lx *lx = be->priv;
+    struct lx_op *op;
+    int rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    op = op_new(lx, force ? LX_OP_DISK_DESTROY : LX_OP_DISK_REMOVE, domid,
+                NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    if (libxl_vdev_to_device_disk(lx->ctx, domid, vdev, &op->old_disk)) {
+        op_free(op);
+        return -ENODEV;
+    }
+    return op_start(lx, op, NULL);
+}
+
+static int lx_nic_add(struct xld_backend *be, uint32_t domid,
+                      libxl_device_nic *nic, xld_backend_done_fn *done,
+                      void *opaque)
+{
+    struct lx *lx = be->priv;
+    libxl_device_nic cur;
+    struct lx_op *op;
+    int rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    libxl_device_nic_init(&cur);
+    rc = nic->devid >= 0
+         ? libxl_devid_to_device_nic(lx->ctx, domid, nic->devid, &cur) : 1;
+    libxl_device_nic_dispose(&cur);
+    if (!rc)
+        return -EEXIST;
+    op = op_new(lx, LX_OP_NIC_ADD, domid, NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->nic = nic;
+    return op_start(lx, op, NULL);
+}
+
+static int lx_nic_remove(struct xld_backend *be, uint32_t domid, int devid,
+                         xld_backend_done_fn *done, void *opaque)
+{
+    struct lx *lx = be->priv;
+    struct lx_op *op;
+    int rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    op = op_new(lx, LX_OP_NIC_REMOVE, domid, NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    if (libxl_devid_to_device_nic(lx->ctx, domid, devid, &op->old_nic)) {
+        op_free(op);
+        return -ENODEV;
+    }
+    return op_start(lx, op, NULL);
+}
+
+/* What one device's getinfo said, into x.  0 or -ENOMEM.  (A device
+ * whose getinfo fails, going away meanwhile, is left out of the lists,
+ * as xl does.) */
+static int devinfo_fill(struct xld_devinfo *x, const char *backend,
+                        uint32_t backend_id, uint32_t frontend_id, int devid,
+                        int state, int evtch, int rref, int rref_rx)
+{
+    x->devid = devid;
+    x->backend_id = backend_id;
+    x->frontend_id = frontend_id;
+    x->state = state;
+    x->evtch = evtch;
+    x->rref = rref;
+    x->rref_rx = rref_rx;
+    x->backend = strdup(backend ? backend : "");
+    return x->backend ? 0 : -ENOMEM;
+}
+
+static int lx_disk_list(struct xld_backend *be, uint32_t domid,
+                        struct xld_devinfo **out, int *n)
+{
+    struct lx *lx = be->priv;
+    libxl_device_disk *disks;
+    struct xld_devinfo *l = NULL;
+    libxl_diskinfo info;
+    int nb = 0, k = 0, rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    disks = libxl_device_disk_list(lx->ctx, domid, &nb);
+    l = calloc((size_t)nb + 1, sizeof(*l));
+    if (!l) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < nb && !rc; i++) {
+        libxl_diskinfo_init(&info);
+        if (!libxl_device_disk_getinfo(lx->ctx, domid, &disks[i], &info)) {
+            rc = devinfo_fill(&l[k], info.backend, info.backend_id,
+                              info.frontend_id, info.devid, info.state,
+                              info.evtch, info.rref, 0);
+            if (!rc && disks[i].vdev
+                && !(l[k].vdev = strdup(disks[i].vdev)))
+                rc = -ENOMEM;
+            if (!rc && disks[i].pdev_path
+                && !(l[k].target = strdup(disks[i].pdev_path)))
+                rc = -ENOMEM;
+            k++;
+        }
+        libxl_diskinfo_dispose(&info);
+    }
+    if (!rc) {
+        *out = l;
+        *n = k;
+        l = NULL;
+    }
+out:
+    xld_devinfo_list_free(l, k);
+    if (disks)
+        libxl_device_disk_list_free(disks, nb);
+    return rc;
+}
+
+static int lx_nic_list(struct xld_backend *be, uint32_t domid,
+                       struct xld_devinfo **out, int *n)
+{
+    struct lx *lx = be->priv;
+    libxl_device_nic *nics;
+    struct xld_devinfo *l = NULL;
+    libxl_nicinfo info;
+    int nb = 0, k = 0, rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    nics = libxl_device_nic_list(lx->ctx, domid, &nb);
+    l = calloc((size_t)nb + 1, sizeof(*l));
+    if (!l) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < nb && !rc; i++) {
+        libxl_nicinfo_init(&info);
+        if (!libxl_device_nic_getinfo(lx->ctx, domid, &nics[i], &info)) {
+            rc = devinfo_fill(&l[k], info.backend, info.backend_id,
+                              info.frontend_id, info.devid, info.state,
+                              info.evtch, info.rref_tx, info.rref_rx);
+            memcpy(l[k].mac, nics[i].mac, sizeof(l[k].mac));
+            k++;
+        }
+        libxl_nicinfo_dispose(&info);
+    }
+    if (!rc) {
+        *out = l;
+        *n = k;
+        l = NULL;
+    }
+out:
+    xld_devinfo_list_free(l, k);
+    if (nics)
+        libxl_device_nic_list_free(nics, nb);
+    return rc;
+}
+
 const struct xld_backend_ops xld_backend_libxl_ops = {
     .name = "libxl",
     .open = lx_open,
@@ -1926,4 +2277,12 @@ const struct xld_backend_ops xld_backend_libxl_ops = {
     .userdata_store = lx_userdata_store,
     .userdata_retrieve = lx_userdata_retrieve,
     .inject = NULL,
+    .migrate_send = lx_migrate_send,
+    .resume = lx_resume,
+    .disk_add = lx_disk_add,
+    .disk_remove = lx_disk_remove,
+    .disk_list = lx_disk_list,
+    .nic_add = lx_nic_add,
+    .nic_remove = lx_nic_remove,
+    .nic_list = lx_nic_list,
 };

@@ -61,6 +61,11 @@
  * at the end of a save is not reported as a shutdown: the domain simply
  * dies once its image is written.
  *
+ * Migration.  migrate_send writes the same image as save while the
+ * guest runs (as a checkpoint does), then pauses it, which is the
+ * simulator's suspend; resume unpauses it.  The receiving side is
+ * restore, which reads exactly one image from the fd.
+ *
  * Beyond the lifecycle.  preserve renames a domain and gives it a new
  * uuid; core_dump writes a short text header and a sparse file of 1/1024
  * of the domain's memory; soft_reset rebuilds a shut-down domain from
@@ -153,6 +158,7 @@
 #include "log.h"
 #include "loop.h"
 #include "stats.h"
+#include "xlconv.h"
 
 #define ARRAY_SIZE(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -282,6 +288,20 @@ struct sim_vcpu {
     libxl_bitmap soft;
 };
 
+/* A virtual device of a domain, as its backend shows it in xenstore: a
+ * vbd (vdev, target) or a vif (mac), with the event channel and ring
+ * references its frontend gave. */
+struct sim_dev {
+    bool vif;
+    int devid;
+    char *vdev;                   /* vbd */
+    char *target;                 /* vbd: pdev_path, or NULL (empty cd) */
+    libxl_mac mac;                /* vif */
+    int evtch;
+    int rref;                     /* vbd's ring, a vif's tx ring */
+    int rref_rx;                  /* vif */
+};
+
 struct sim;
 struct sim_op;
 
@@ -296,6 +316,8 @@ struct sim_dom {
     struct xld_timer *answer_timer;   /* the guest answers a request */
     struct sim_op *op;                /* the operation in flight */
     struct sim_vcpu *vcpus;           /* st.vcpu_max of them */
+    struct sim_dev *devs;             /* its vbds and vifs */
+    int ndevs;
 };
 
 /* Something to tell xld, later, from the loop. */
@@ -346,6 +368,7 @@ struct sim_op {
     struct sim_note *death_note;
     bool fail;                    /* fail-next chose this one */
     bool checkpoint;
+    bool live;                    /* migrate_send: suspend at the end */
     int fd;
     uint64_t started;             /* loop ms */
     uint64_t duration;            /* ms the whole op should take */
@@ -692,6 +715,15 @@ static void sched_from_config(struct sim_dom_state *st,
               ? sp->cap : 0;
 }
 
+static void devs_free(struct sim_dev *devs, int n)
+{
+    for (int i = 0; devs && i < n; i++) {
+        free(devs[i].vdev);
+        free(devs[i].target);
+    }
+    free(devs);
+}
+
 static void dom_free(struct sim_dom *d)
 {
     if (!d)
@@ -699,6 +731,7 @@ static void dom_free(struct sim_dom *d)
     xld_loop_cancel(d->answer_timer);
     op_free(d->op);
     vcpus_free(d->vcpus, d->st.vcpu_max);
+    devs_free(d->devs, d->ndevs);
     free(d->userdata);
     free(d->name);
     free(d);
@@ -972,6 +1005,41 @@ static void jw_vcpus(struct jw *w, const char *key, const struct sim_dom *d)
         w->st = yajl_gen_array_close(w->g);
 }
 
+/* Every device, as [{"vif": false, "devid": 51712, "vdev": "xvda",
+ * ...}, ...]. */
+static void jw_devs(struct jw *w, const char *key, const struct sim_dom *d)
+{
+    char mac[32];
+
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_open(w->g);
+    for (int i = 0; i < d->ndevs; i++) {
+        const struct sim_dev *v = &d->devs[i];
+
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_open(w->g);
+        jw_bool(w, "vif", v->vif);
+        jw_int(w, "devid", v->devid);
+        if (v->vif) {
+            snprintf(mac, sizeof(mac), LIBXL_MAC_FMT,
+                     LIBXL_MAC_BYTES(v->mac));
+            jw_str(w, "mac", mac);
+        } else {
+            jw_str(w, "vdev", v->vdev);
+            if (v->target)
+                jw_str(w, "target", v->target);
+        }
+        jw_int(w, "evtch", v->evtch);
+        jw_int(w, "rref", v->rref);
+        jw_int(w, "rref_rx", v->rref_rx);
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_close(w->g);
+    }
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_close(w->g);
+}
+
 static int jw_begin(struct jw *w)
 {
     w->g = yajl_gen_alloc(NULL);
@@ -1075,6 +1143,7 @@ static int dom_persist(struct sim *sim, const struct sim_dom *d)
     jw_int(&w, "weight", d->st.weight);
     jw_int(&w, "cap", d->st.cap);
     jw_vcpus(&w, "affinity", d);
+    jw_devs(&w, "devices", d);
     dom_file(file, sizeof(file), d->domid, "json");
     return jw_commit(sim, &w, file);
 }
@@ -1589,6 +1658,14 @@ static void tick_save(struct sim_op *op)
         return;
     }
     op_progress(op, true);
+    if (op->live) {
+        /* The last pass of a live migration: the guest is suspended
+         * (paused, here) and stays, for the caller to destroy or resume. */
+        dom_fold(op->dom, wall_ms());
+        op->dom->st.paused = true;
+        op_finish(op, 0, false);
+        return;
+    }
     if (op->checkpoint) {
         op_finish(op, 0, false);
         return;
@@ -1780,6 +1857,59 @@ static int dom_load_placement(struct sim *sim, struct sim_dom *d,
     return 0;
 }
 
+/* A MAC as LIBXL_MAC_FMT writes it; -EINVAL when it is not one. */
+static int mac_parse(const char *s, libxl_mac *mac)
+{
+    unsigned b[6];
+    char end;
+
+    if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+                     &b[3], &b[4], &b[5], &end) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        (*mac)[i] = (uint8_t)b[i];
+    return 0;
+}
+
+/* The devices of a domain's state file (absent from the files of
+ * earlier versions: none, the counts alone say what the guest has).
+ * -EINVAL for an entry that is not as jw_devs writes it. */
+static int dom_load_devs(struct sim_dom *d, yajl_val root)
+{
+    yajl_val devs = jget(root, "devices", yajl_t_array);
+    size_t n = devs ? YAJL_GET_ARRAY(devs)->len : 0;
+    long long v[4];
+
+    if (!n)
+        return 0;
+    d->devs = calloc(n, sizeof(*d->devs));
+    if (!d->devs)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        yajl_val e = YAJL_GET_ARRAY(devs)->values[i];
+        struct sim_dev *dev = &d->devs[i];
+        const char *vdev = jstr(e, "vdev"), *target = jstr(e, "target");
+
+        d->ndevs++;
+        if (!YAJL_IS_OBJECT(e) || jbool(e, "vif", &dev->vif)
+            || jint(e, "devid", 0, INT_MAX, &v[0])
+            || jint(e, "evtch", 0, INT_MAX, &v[1])
+            || jint(e, "rref", 0, INT_MAX, &v[2])
+            || jint(e, "rref_rx", 0, INT_MAX, &v[3])
+            || (dev->vif ? mac_parse(jstr(e, "mac"), &dev->mac)
+                         : !vdev))
+            return -EINVAL;
+        dev->devid = (int)v[0];
+        dev->evtch = (int)v[1];
+        dev->rref = (int)v[2];
+        dev->rref_rx = (int)v[3];
+        if ((!dev->vif && !(dev->vdev = strdup(vdev)))
+            || (target && !dev->vif && !(dev->target = strdup(target))))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Parse a JSON state file into a tree; -EINVAL with a message when it is
  * not JSON. */
 static int parse_file(struct sim *sim, const char *name, yajl_val *out)
@@ -1928,6 +2058,12 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
     if (rc == -EINVAL)
         xld_err("sim backend: %s/%s: a weight, cap or affinity is out of "
                 "range", sim->dir, file);
+    if (rc)
+        goto out;
+    rc = dom_load_devs(d, root);
+    if (rc == -EINVAL)
+        xld_err("sim backend: %s/%s: a device is not as written",
+                sim->dir, file);
     if (rc)
         goto out;
     dom_insert(sim, d);
@@ -2499,6 +2635,180 @@ static bool take_fail(struct sim *sim, unsigned bit)
     return true;
 }
 
+/* ---- devices ------------------------------------------------------- */
+
+/* The next free event channel and grant reference of a domain's devices
+ * (a real guest's numbers look like these: small, and counting up). */
+static void dev_ports(const struct sim_dom *d, struct sim_dev *dev)
+{
+    int evtch = 8, rref = 8;
+
+    for (int i = 0; i < d->ndevs; i++) {
+        const struct sim_dev *o = &d->devs[i];
+
+        if (o->evtch >= evtch)
+            evtch = o->evtch + 1;
+        if (o->rref >= rref)
+            rref = o->rref + 1;
+        if (o->rref_rx >= rref)
+            rref = o->rref_rx + 1;
+    }
+    dev->evtch = evtch;
+    dev->rref = rref;
+    dev->rref_rx = dev->vif ? rref + 1 : 0;
+}
+
+static struct sim_dev *dev_find(struct sim_dom *d, bool vif, int devid)
+{
+    for (int i = 0; i < d->ndevs; i++)
+        if (d->devs[i].vif == vif && d->devs[i].devid == devid)
+            return &d->devs[i];
+    return NULL;
+}
+
+static bool mac_used(const struct sim_dom *d, const libxl_mac *mac)
+{
+    for (int i = 0; i < d->ndevs; i++)
+        if (d->devs[i].vif && !memcmp(d->devs[i].mac, *mac, sizeof(*mac)))
+            return true;
+    return false;
+}
+
+static bool mac_is_zero(const libxl_mac *mac)
+{
+    static const libxl_mac zero;
+
+    return !memcmp(*mac, zero, sizeof(zero));
+}
+
+/* A MAC as libxl makes one for a vif without: Xen's prefix 00:16:3e and
+ * three random bytes, none the domain has already. */
+static void mac_make(const struct sim_dom *d, libxl_mac *mac)
+{
+    libxl_uuid u;
+
+    do {
+        libxl_uuid_generate(&u);
+        (*mac)[0] = 0x00;
+        (*mac)[1] = 0x16;
+        (*mac)[2] = 0x3e;
+        memcpy(&(*mac)[3], libxl_uuid_bytearray(&u), 3);
+        (*mac)[3] &= 0x7f;
+    } while (mac_used(d, mac));
+}
+
+/* Append a device to d (its numbers chosen); NULL on ENOMEM. */
+static struct sim_dev *dev_append(struct sim_dom *d, bool vif)
+{
+    struct sim_dev *v = realloc(d->devs, (size_t)(d->ndevs + 1)
+                                         * sizeof(*v));
+
+    if (!v)
+        return NULL;
+    d->devs = v;
+    v = &d->devs[d->ndevs];
+    memset(v, 0, sizeof(*v));
+    v->vif = vif;
+    dev_ports(d, v);
+    d->ndevs++;
+    return v;
+}
+
+/* The device counts of the stats follow the devices. */
+static void dev_count(struct sim_dom *d)
+{
+    d->st.disks = d->st.nics = 0;
+    for (int i = 0; i < d->ndevs; i++) {
+        if (d->devs[i].vif)
+            d->st.nics++;
+        else
+            d->st.disks++;
+    }
+}
+
+/*
+ * The devices a new domain gets from its config.  As libxl does, a vif
+ * without a MAC gets one, written back into the config (which xld
+ * keeps); a disk whose vdev is no name of Xen's is counted but not
+ * listed (libxl would not have built the domain).
+ */
+static int devs_from_config(struct sim_dom *d, libxl_domain_config *dc)
+{
+    struct sim_dev *v;
+
+    for (int i = 0; i < dc->num_disks; i++) {
+        int devid = xlconv_vdev_devid(dc->disks[i].vdev);
+
+        if (devid < 0 || dev_find(d, false, devid))
+            continue;
+        if (!(v = dev_append(d, false)))
+            return -ENOMEM;
+        v->devid = devid;
+        if (!(v->vdev = strdup(dc->disks[i].vdev))
+            || (dc->disks[i].pdev_path
+                && !(v->target = strdup(dc->disks[i].pdev_path))))
+            return -ENOMEM;
+    }
+    for (int i = 0; i < dc->num_nics; i++) {
+        libxl_device_nic *nic = &dc->nics[i];
+
+        if (nic->devid < 0)
+            nic->devid = i;
+        if (dev_find(d, true, nic->devid))
+            continue;
+        if (mac_is_zero(&nic->mac))
+            mac_make(d, &nic->mac);
+        if (!(v = dev_append(d, true)))
+            return -ENOMEM;
+        v->devid = nic->devid;
+        memcpy(v->mac, nic->mac, sizeof(v->mac));
+    }
+    return 0;
+}
+
+/* Write the domain with its devices, or put the old ones back. */
+static int devs_commit(struct sim *sim, struct sim_dom *d,
+                       struct sim_dev *old, int nold)
+{
+    struct sim_dom_state st = d->st;
+    int rc;
+
+    dev_count(d);
+    rc = dom_persist(sim, d);
+    if (rc) {
+        devs_free(d->devs, d->ndevs);
+        d->devs = old;
+        d->ndevs = nold;
+        d->st = st;
+        return rc;
+    }
+    devs_free(old, nold);
+    return 0;
+}
+
+/* A copy of a domain's devices, to go back to. */
+static int devs_copy(const struct sim_dom *d, struct sim_dev **out)
+{
+    struct sim_dev *c = calloc((size_t)d->ndevs + 1, sizeof(*c));
+
+    *out = NULL;
+    if (!c)
+        return -ENOMEM;
+    for (int i = 0; i < d->ndevs; i++) {
+        c[i] = d->devs[i];
+        c[i].vdev = NULL;
+        c[i].target = NULL;
+        if ((d->devs[i].vdev && !(c[i].vdev = strdup(d->devs[i].vdev)))
+            || (d->devs[i].target
+                && !(c[i].target = strdup(d->devs[i].target)))) {
+            devs_free(c, i + 1);
+            return -ENOMEM;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
 /* create and restore: the domain exists at once, paused, and the op
  * builds it (create) or fills it from the image (restore). */
 static int start_domain(struct sim *sim, libxl_domain_config *dc,
@@ -2559,6 +2869,8 @@ static int start_domain(struct sim *sim, libxl_domain_config *dc,
     d->st.nics = dc->num_nics;
     d->st.disks = dc->num_disks;
     rc = vcpus_make(sim, p.vcpu_max, dc, &d->vcpus);
+    if (!rc)
+        rc = devs_from_config(d, dc);
     if (rc)
         goto out;
     op = op_new(sim, d, kind, false, progress, done, opaque);
@@ -2653,9 +2965,12 @@ static int dom_for_op(struct sim *sim, uint32_t domid, struct sim_dom **out)
     return 0;
 }
 
-static int sim_save(struct xld_backend *be, uint32_t domid, int fd,
-                    bool checkpoint, xld_backend_progress_fn *progress,
-                    xld_backend_done_fn *done, void *opaque)
+/* save, and migrate_send (live: the guest runs while its image is
+ * written, as for a checkpoint, and is suspended at the end). */
+static int save_start(struct xld_backend *be, uint32_t domid, int fd,
+                      bool checkpoint, bool live,
+                      xld_backend_progress_fn *progress,
+                      xld_backend_done_fn *done, void *opaque)
 {
     struct sim *sim = be->priv;
     unsigned old_fail = sim->host.fail_next;
@@ -2674,13 +2989,15 @@ static int sim_save(struct xld_backend *be, uint32_t domid, int fd,
         rc = -EBADF;
         goto out;
     }
-    op = op_new(sim, d, SIM_OP_SAVE, !checkpoint, progress, done, opaque);
+    op = op_new(sim, d, SIM_OP_SAVE, !checkpoint && !live, progress, done,
+                opaque);
     if (!op || !(op->stream = stream_for_save(d, fd))) {
         rc = -ENOMEM;
         goto out;
     }
     op->fd = fd;
-    op->checkpoint = checkpoint;
+    op->checkpoint = checkpoint || live;
+    op->live = live;
     op->mem_bytes = d->st.target_memkb * 1024;
     op->duration = (uint64_t)sim->host.save_ms_per_gib * d->st.target_memkb
                    / KIB_PER_GIB;
@@ -2707,6 +3024,23 @@ out:
     }
     op_free(op);
     return rc;
+}
+
+static int sim_save(struct xld_backend *be, uint32_t domid, int fd,
+                    bool checkpoint, xld_backend_progress_fn *progress,
+                    xld_backend_done_fn *done, void *opaque)
+{
+    return save_start(be, domid, fd, checkpoint, false, progress, done,
+                      opaque);
+}
+
+/* The simulated guest has no debug checks to make. */
+static int sim_migrate_send(struct xld_backend *be, uint32_t domid, int fd,
+                            bool debug, xld_backend_progress_fn *progress,
+                            xld_backend_done_fn *done, void *opaque)
+{
+    (void)debug;
+    return save_start(be, domid, fd, false, true, progress, done, opaque);
 }
 
 static int sim_destroy(struct xld_backend *be, uint32_t domid,
@@ -2844,6 +3178,12 @@ static int sim_pause(struct xld_backend *be, uint32_t domid)
 }
 
 static int sim_unpause(struct xld_backend *be, uint32_t domid)
+{
+    return set_paused(be, domid, false);
+}
+
+/* A simulated suspend is a pause: resuming is unpausing. */
+static int sim_resume(struct xld_backend *be, uint32_t domid)
 {
     return set_paused(be, domid, false);
 }
@@ -3743,6 +4083,240 @@ static int sim_inject(struct xld_backend *be, const char *what,
     return -EINVAL;
 }
 
+/* ---- hot-plug ------------------------------------------------------ */
+
+/*
+ * Hot-plug: the change is made and written at once; done() comes from
+ * the loop, as libxl's ao completes.  Xen's checks: a running domain
+ * (not shut down), a vdev that is a name of Xen's and not in use, a
+ * devid and MAC the domain does not have yet.
+ */
+static int sim_disk_add(struct xld_backend *be, uint32_t domid,
+                        libxl_device_disk *disk, xld_backend_done_fn *done,
+                        void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note = NULL;
+    struct sim_dev *old = NULL, *v;
+    struct sim_dom *d;
+    int nold, devid, rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    devid = xlconv_vdev_devid(disk->vdev);
+    if (devid < 0) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (dev_find(d, false, devid)) {
+        rc = -EEXIST;
+        goto out;
+    }
+    nold = d->ndevs;
+    note = calloc(1, sizeof(*note));
+    if (!note || (rc = devs_copy(d, &old))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    v = dev_append(d, false);
+    if (v)
+        v->devid = devid;
+    if (!v || !(v->vdev = strdup(disk->vdev))
+        || (disk->pdev_path && !(v->target = strdup(disk->pdev_path)))) {
+        devs_free(d->devs, d->ndevs);
+        d->devs = old;
+        d->ndevs = nold;
+        old = NULL;
+        rc = -ENOMEM;
+        goto out;
+    }
+    rc = devs_commit(sim, d, old, nold);
+    old = NULL;
+    if (rc)
+        goto out;
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    devs_free(old, 0);
+    free(note);
+    return rc;
+}
+
+/* Take device devid (of a kind) from d. */
+static int dev_remove(struct sim *sim, struct sim_dom *d, bool vif,
+                      int devid, xld_backend_done_fn *done, void *opaque)
+{
+    struct sim_note *note = NULL;
+    struct sim_dev *old = NULL;
+    int nold = d->ndevs, k, rc;
+
+    for (k = 0; k < d->ndevs; k++)
+        if (d->devs[k].vif == vif && d->devs[k].devid == devid)
+            break;
+    if (k == d->ndevs)
+        return -ENODEV;
+    note = calloc(1, sizeof(*note));
+    if (!note || (rc = devs_copy(d, &old))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    free(d->devs[k].vdev);
+    free(d->devs[k].target);
+    memmove(&d->devs[k], &d->devs[k + 1],
+            (size_t)(d->ndevs - k - 1) * sizeof(*d->devs));
+    d->ndevs--;
+    rc = devs_commit(sim, d, old, nold);
+    old = NULL;
+    if (rc)
+        goto out;
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    devs_free(old, 0);
+    free(note);
+    return rc;
+}
+
+/* The simulated guest lets a disk go at once, so force changes
+ * nothing. */
+static int sim_disk_remove(struct xld_backend *be, uint32_t domid,
+                           const char *vdev, bool force,
+                           xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d;
+    int devid, rc = dom_for_change(sim, domid, &d);
+
+    (void)force;
+    if (rc)
+        return rc;
+    devid = xlconv_vdev_devid(vdev);
+    if (devid < 0)
+        return -ENODEV;
+    return dev_remove(sim, d, false, devid, done, opaque);
+}
+
+static int sim_nic_add(struct xld_backend *be, uint32_t domid,
+                       libxl_device_nic *nic, xld_backend_done_fn *done,
+                       void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note = NULL;
+    struct sim_dev *v;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    if (nic->devid >= 0 && dev_find(d, true, nic->devid))
+        return -EEXIST;
+    if (!mac_is_zero(&nic->mac) && mac_used(d, &nic->mac))
+        return -EEXIST;
+    note = calloc(1, sizeof(*note));
+    if (!note)
+        return -ENOMEM;
+    /* libxl's choice: the devid after the highest one, and a MAC of
+     * Xen's prefix. */
+    if (nic->devid < 0) {
+        nic->devid = 0;
+        for (int i = 0; i < d->ndevs; i++)
+            if (d->devs[i].vif && d->devs[i].devid >= nic->devid)
+                nic->devid = d->devs[i].devid + 1;
+    }
+    if (mac_is_zero(&nic->mac))
+        mac_make(d, &nic->mac);
+    v = dev_append(d, true);
+    if (!v) {
+        free(note);
+        return -ENOMEM;
+    }
+    v->devid = nic->devid;
+    memcpy(v->mac, nic->mac, sizeof(v->mac));
+    dev_count(d);
+    rc = dom_persist(sim, d);
+    if (rc) {
+        d->ndevs--;
+        dev_count(d);
+        free(note);
+        return rc;
+    }
+    note_done(sim, note, done, opaque, 0);
+    return 0;
+}
+
+static int sim_nic_remove(struct xld_backend *be, uint32_t domid, int devid,
+                          xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d;
+    int rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        return rc;
+    return dev_remove(sim, d, true, devid, done, opaque);
+}
+
+/* The devices of one kind, as libxl's getinfo describes them: backend
+ * dom0, connected (XenbusStateConnected, 4). */
+static int dev_list(struct xld_backend *be, uint32_t domid, bool vif,
+                    struct xld_devinfo **out, int *n)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    struct xld_devinfo *l;
+    int k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return -ENOENT;
+    l = calloc((size_t)d->ndevs + 1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    for (int i = 0; i < d->ndevs; i++) {
+        const struct sim_dev *v = &d->devs[i];
+        struct xld_devinfo *x;
+
+        if (v->vif != vif)
+            continue;
+        x = &l[k++];
+        x->devid = v->devid;
+        x->backend_id = 0;
+        x->frontend_id = domid;
+        x->state = 4;
+        x->evtch = v->evtch;
+        x->rref = v->rref;
+        x->rref_rx = v->rref_rx;
+        memcpy(x->mac, v->mac, sizeof(x->mac));
+        if (asprintf(&x->backend, "/local/domain/0/backend/%s/%" PRIu32
+                     "/%d", vif ? "vif" : "vbd", domid, v->devid) < 0) {
+            x->backend = NULL;
+            xld_devinfo_list_free(l, k);
+            return -ENOMEM;
+        }
+        if ((v->vdev && !(x->vdev = strdup(v->vdev)))
+            || (v->target && !(x->target = strdup(v->target)))) {
+            xld_devinfo_list_free(l, k);
+            return -ENOMEM;
+        }
+    }
+    *out = l;
+    *n = k;
+    return 0;
+}
+
+static int sim_disk_list(struct xld_backend *be, uint32_t domid,
+                         struct xld_devinfo **out, int *n)
+{
+    return dev_list(be, domid, false, out, n);
+}
+
+static int sim_nic_list(struct xld_backend *be, uint32_t domid,
+                        struct xld_devinfo **out, int *n)
+{
+    return dev_list(be, domid, true, out, n);
+}
+
 const struct xld_backend_ops xld_backend_sim_ops = {
     .name = "sim",
     .open = sim_open,
@@ -3778,4 +4352,12 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .inject = sim_inject,
     .send_sysrq = sim_send_sysrq,
     .dom_stats = sim_dom_stats,
+    .migrate_send = sim_migrate_send,
+    .resume = sim_resume,
+    .disk_add = sim_disk_add,
+    .disk_remove = sim_disk_remove,
+    .disk_list = sim_disk_list,
+    .nic_add = sim_nic_add,
+    .nic_remove = sim_nic_remove,
+    .nic_list = sim_nic_list,
 };

@@ -68,6 +68,10 @@ struct xld_client {
     size_t inlen, incap;
     char *out;
     size_t outoff, outlen, outcap;   /* unsent bytes: out[outoff..outlen) */
+    /* File descriptors that came with the input (SCM_RIGHTS), for the
+     * request line they arrived with or before. */
+    int fds[XLD_CONTROL_MAX_FDS];
+    size_t nfds;
     TAILQ_ENTRY(xld_client) link;
 };
 
@@ -106,8 +110,26 @@ void xld_client_ref(struct xld_client *c)
     c->refs++;
 }
 
+static void client_close_fds(struct xld_client *c)
+{
+    for (size_t i = 0; i < c->nfds; i++)
+        close(c->fds[i]);
+    c->nfds = 0;
+}
+
+size_t xld_client_take_fds(struct xld_client *c, int *fds, size_t max)
+{
+    size_t n = c->nfds < max ? c->nfds : max;
+
+    memcpy(fds, c->fds, n * sizeof(*fds));
+    memmove(c->fds, c->fds + n, (c->nfds - n) * sizeof(*fds));
+    c->nfds -= n;
+    return n;
+}
+
 static void client_free(struct xld_client *c)
 {
+    client_close_fds(c);
     free(c->in);
     free(c->out);
     free(c);
@@ -313,10 +335,62 @@ static void client_lines(struct xld_client *c)
         return;
     memmove(c->in, c->in + start, c->inlen - start);
     c->inlen -= start;
+    /* File descriptors no request took are closed once no part of a
+     * line is waiting: they belonged to lines that did not want them. */
+    if (!c->inlen)
+        client_close_fds(c);
     if (c->inlen > XLD_CONTROL_MAX_LINE) {
         ctl->handlers.too_large(ctl->opaque, c);
         xld_client_close_after_flush(c);
     }
+}
+
+/*
+ * recv(2), taking the file descriptors that come with the bytes
+ * (doc/protocol.md, "File descriptors"): MSG_CMSG_CLOEXEC, so that no
+ * child of xld inherits them; more than XLD_CONTROL_MAX_FDS waiting is
+ * a client misbehaving, and the extra ones are closed at once.
+ */
+static ssize_t recv_fds(struct xld_client *c, size_t len)
+{
+    union {
+        char buf[CMSG_SPACE(XLD_CONTROL_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { c->in + c->inlen, len };
+    struct msghdr mh;
+    struct cmsghdr *cm;
+    ssize_t n;
+
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof(u.buf);
+    n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0)
+        return n;
+    for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        size_t k;
+        int *fds = (int *)CMSG_DATA(cm);
+
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int fd;
+
+            memcpy(&fd, fds + i, sizeof(fd));
+            if (c->nfds < XLD_CONTROL_MAX_FDS)
+                c->fds[c->nfds++] = fd;
+            else
+                close(fd);
+        }
+    }
+    if (mh.msg_flags & MSG_CTRUNC)
+        xld_warn("%s: sent more than %d file descriptors at once: the "
+                 "rest are dropped", c->name, XLD_CONTROL_MAX_FDS);
+    return n;
 }
 
 static void client_read(struct xld_client *c)
@@ -336,7 +410,7 @@ static void client_read(struct xld_client *c)
         c->in = p;
         c->incap = cap;
     }
-    n = recv(c->fd, c->in + c->inlen, READ_CHUNK, MSG_DONTWAIT);
+    n = recv_fds(c, READ_CHUNK);
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
             return;

@@ -23,6 +23,8 @@ struct xld_client;
  * before xld gives up on it. */
 #define XLD_CONTROL_MAX_LINE (1024u * 1024)
 #define XLD_CONTROL_MAX_QUEUED (4u * 1024 * 1024)
+/* The most file descriptors a client may pass with a request. */
+#define XLD_CONTROL_MAX_FDS 2
 
 enum xld_client_access {
     XLD_ACCESS_REFUSED,    /* on the admin socket without the right */
@@ -94,6 +96,13 @@ void xld_client_send(struct xld_client *c, const char *buf, size_t len);
 void xld_client_close_after_flush(struct xld_client *c);
 
 bool xld_client_alive(const struct xld_client *c);
+/*
+ * The file descriptors the client sent (SCM_RIGHTS) with the request
+ * line being handled, or before it on the same connection: up to max
+ * go to fds, and are the caller's to close.  Returns how many.  Those a
+ * request does not take are closed once every line is handled.
+ */
+size_t xld_client_take_fds(struct xld_client *c, int *fds, size_t max);
 enum xld_client_access xld_client_access(const struct xld_client *c);
 void xld_client_subscribe(struct xld_client *c);
 /* "client 7 (uid 0, pid 1234)": for the log. */

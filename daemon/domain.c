@@ -32,6 +32,7 @@
 #include "domain.h"
 #include "log.h"
 #include "loop.h"
+#include "migrate.h"
 #include "xlcfg.h"
 #include "xlconf.h"
 #include "xlconv.h"
@@ -47,6 +48,7 @@ enum op_stage {
     STAGE_CREATING,        /* ACTION, RECREATE: the new domain */
     STAGE_DUMPING,         /* ACTION: coredump-destroy/-restart */
     STAGE_RESETTING,       /* ACTION: soft-reset */
+    STAGE_MIGRATING,       /* MIGRATE: the handshake and the stream */
 };
 
 struct xld_dm_op {
@@ -79,6 +81,24 @@ struct xld_dm_op {
     /* adopt with a config file: what it converted to, at submit time. */
     libxl_domain_config *adopt_dc;
     struct xld_record *adopt_rec;
+    /* Devices: what an attach adds (converted at submit time), in the
+     * words of its spec for the record; what a detach takes away (a
+     * vdev, or a vif's devid or MAC), and the vif's devid found. */
+    libxl_device_disk *disk;
+    libxl_device_nic *nic;
+    char *spec;
+    char *device;
+    int devid;
+    /* migrate: the transport command, the -C config (text, file name),
+     * the conversation, and how far the domain went: suspended by the
+     * stream, renamed away for the handover (its name before). */
+    char *command;
+    char *config;
+    char *filename;
+    bool debug;
+    struct xld_mig_sender *mig;
+    bool suspended;
+    char *home_name;
 };
 
 struct xld_dm {
@@ -102,6 +122,7 @@ static void dm_kick(struct xld_domain *dom);
 static void op_start(struct xld_dm_op *op);
 static void check_idle(struct xld_dm *dm);
 static void domain_gone(struct xld_domain *dom);
+static void hold(struct xld_domain *dom, const char *why);
 
 void xld_dm_request_init(struct xld_dm_request *rq)
 {
@@ -186,8 +207,13 @@ static const char *op_name(enum xld_dm_optype t)
         [XLD_OP_VCPU_PIN] = "vcpu-pin",
         [XLD_OP_SCHED_SET] = "sched-set",
         [XLD_OP_ADOPT] = "adopt",
+        [XLD_OP_MIGRATE] = "migrate",
         [XLD_OP_ACTION] = "restart",
         [XLD_OP_RECREATE] = "restart",
+        [XLD_OP_DISK_ATTACH] = "block-attach",
+        [XLD_OP_DISK_DETACH] = "block-detach",
+        [XLD_OP_NIC_ATTACH] = "network-attach",
+        [XLD_OP_NIC_DETACH] = "network-detach",
     };
 
     return names[t];
@@ -264,6 +290,21 @@ static void op_free(struct xld_dm_op *op)
         xld_record_dispose(op->adopt_rec);
         free(op->adopt_rec);
     }
+    xld_mig_sender_free(op->mig);
+    free(op->command);
+    free(op->config);
+    free(op->filename);
+    free(op->home_name);
+    if (op->disk) {
+        libxl_device_disk_dispose(op->disk);
+        free(op->disk);
+    }
+    if (op->nic) {
+        libxl_device_nic_dispose(op->nic);
+        free(op->nic);
+    }
+    free(op->spec);
+    free(op->device);
     free(op->name);
     free(op->path);
     free(op);
@@ -756,6 +797,11 @@ const struct xld_dm_report *xld_dm_reports(const struct xld_dm *dm,
     return dm->reports;
 }
 
+struct xld_loop *xld_dm_loop(const struct xld_dm *dm)
+{
+    return dm->loop;
+}
+
 struct xld_backend *xld_dm_backend(const struct xld_dm *dm)
 {
     return dm->be;
@@ -969,6 +1015,8 @@ static bool owns_death(const struct xld_dm_op *op)
         return true;
     case XLD_OP_SAVE:
         return !op->checkpoint;
+    case XLD_OP_MIGRATE:
+        return op->stage == STAGE_DESTROYING;
     default:
         return false;
     }
@@ -1473,6 +1521,207 @@ static void start_save(struct xld_dm_op *op)
                        saved, op);
     if (rc)
         saved(op, errno_rc(rc));
+}
+
+/* -- live migration (migrate.h) -- */
+
+static void migrate_streamed(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+
+    if (!rc)
+        op->suspended = true;
+    xld_mig_sender_streamed(op->mig, rc);
+}
+
+static int migrate_stream(void *opaque, int fd)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_backend *be = op->dm->be;
+
+    if (!be->ops->migrate_send || !be->ops->resume)
+        return -EOPNOTSUPP;
+    return errno_rc(be->ops->migrate_send(be, op->dom->domid, fd, op->debug,
+                                          op_progress, migrate_streamed,
+                                          op));
+}
+
+/* Rename the domain in the hypervisor and in xld's books. */
+static int migrate_rename(struct xld_domain *dom, const char *name)
+{
+    struct xld_backend *be = dom->dm->be;
+    int rc = errno_rc(be->ops->rename(be, dom->domid, name));
+
+    if (!rc && domain_set_name(dom, name))
+        rc = -ENOMEM;
+    if (!rc) {
+        domain_update_json(dom);
+        domain_save(dom);
+        domain_store_userdata(dom);
+    }
+    return rc;
+}
+
+/* The target has the domain: ours goes out of its way, as xl's does. */
+static int migrate_handover(void *opaque)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+    char *away = NULL;
+    int rc;
+
+    if (asprintf(&away, "%s" XLD_MIG_AWAY, dom->name) < 0)
+        return -ENOMEM;
+    op->home_name = strdup(dom->name);
+    rc = op->home_name ? migrate_rename(dom, away) : -ENOMEM;
+    if (rc) {
+        free(op->home_name);
+        op->home_name = NULL;
+    }
+    free(away);
+    return rc;
+}
+
+static void migrate_destroyed(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+
+    if (rc && rc != -ENOENT) {
+        /* The guest runs on the target: this copy must never resume. */
+        hold(dom, "migrated");
+        end_op(dom, false);
+        op_finish(op, rc, "%s runs on the target now, but destroying this "
+                  "suspended copy failed (%s): destroy it", dom->name,
+                  strerror(-rc));
+        return;
+    }
+    xld_notice("migrated %s away (domid %" PRIu32 " destroyed)",
+               op->home_name ? op->home_name : dom->name, dom->domid);
+    emit(dom, "migrated", NULL, NULL);
+    domain_gone(dom);
+    op_ok(op);
+}
+
+static void migrate_finished(void *opaque, enum xld_mig_outcome outcome,
+                             int rc, const char *msg)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    char *why = strdup(msg ? msg : rc ? strerror(-rc) : "");
+    int rrc;
+
+    /* The conversation is over; what remains is ours to do. */
+    xld_mig_sender_free(op->mig);
+    op->mig = NULL;
+    if (outcome == XLD_MIG_DONE) {
+        op->stage = STAGE_DESTROYING;
+        rrc = be->ops->destroy(be, dom->domid, migrate_destroyed, op);
+        if (rrc)
+            migrate_destroyed(op, errno_rc(rrc));
+        goto out;
+    }
+    if (outcome == XLD_MIG_UNKNOWN) {
+        /* As xl: neither side knows which copy runs; this one stays
+         * suspended under its away name, and xld stops acting on it. */
+        hold(dom, "migration");
+        end_op(dom, false);
+        op_finish(op, rc ? rc : -EIO, "%s", why ? why : "out of memory");
+        goto out;
+    }
+    /* Failed: the domain is ours again, under its name, running. */
+    if (op->home_name) {
+        rrc = migrate_rename(dom, op->home_name);
+        if (rrc)
+            xld_err("migrate %s: renaming it back to %s: %s", dom->name,
+                    op->home_name, strerror(-rrc));
+    }
+    if (op->suspended) {
+        rrc = errno_rc(be->ops->resume(be, dom->domid));
+        if (rrc)
+            xld_err("migrate %s: resuming it: %s", dom->name,
+                    strerror(-rrc));
+        else
+            xld_notice("migrate %s: failed; resumed here", dom->name);
+    }
+    end_op(dom, false);
+    domain_refresh_info(dom);
+    op_finish(op, rc ? rc : -EIO, "%s", why ? why : "out of memory");
+out:
+    free(why);
+}
+
+static void start_migrate(struct xld_dm_op *op)
+{
+    static const struct xld_mig_sender_hooks hooks = {
+        .stream = migrate_stream,
+        .handover = migrate_handover,
+        .finished = migrate_finished,
+    };
+    struct xld_domain *dom = op->dom;
+    struct xld_mig_sender_args args;
+    struct xld_record rec;
+    unsigned char *hdr = NULL;
+    size_t len = 0;
+    int rc;
+
+    xld_record_init(&rec);
+    if (!dom->managed || !dom->have_dc) {
+        op_finish(op, -EINVAL, "%s was not created by xld: its config is "
+                  "unknown, and the target needs it", dom->name);
+        goto out;
+    }
+    if (!op->dm->be->ops->migrate_send || !op->dm->be->ops->resume) {
+        op_finish(op, -EOPNOTSUPP, "the %s backend cannot migrate",
+                  op->dm->be->ops->name);
+        goto out;
+    }
+    domain_update_json(dom);
+    rc = xld_record_copy(&rec, &dom->rec);
+    /* -C: the target builds the domain from that text, not from the
+     * libxl config it runs with here; the uuid and the changes made at
+     * run time (memory, vcpus) go with it, as they go with the guest. */
+    if (!rc && op->config) {
+        for (size_t i = 0; i < rec.noverrides; i++)
+            free(rec.overrides[i]);
+        free(rec.overrides);
+        rec.overrides = NULL;
+        rec.noverrides = 0;
+        if (xld_record_set(&rec.config, op->config)
+            || xld_record_set(&rec.filename, op->filename)
+            || xld_record_set(&rec.json, NULL))
+            rc = ENOMEM;
+    }
+    xld_record_set(&rec.operation, NULL);
+    xld_record_set(&rec.op_path, NULL);
+    if (!rc)
+        rc = xld_image_header_make(op->config ? NULL : dom->rec.json, &rec,
+                                   &hdr, &len);
+    if (rc) {
+        op_finish(op, -rc, "%s: the config to send: %s", dom->name,
+                  strerror(rc));
+        goto out;
+    }
+    memset(&args, 0, sizeof(args));
+    args.command = op->command;
+    args.name = dom->name;
+    args.header = hdr;
+    args.header_len = len;
+    args.paused = op->paused;
+    args.debug = op->debug;
+    begin_op(dom, "migrate", NULL);
+    op->stage = STAGE_MIGRATING;
+    rc = xld_mig_sender_start(op->dm->loop, &args, &hooks, op, &op->mig);
+    if (rc) {
+        end_op(dom, false);
+        op_finish(op, -rc, "starting the transport: %s", strerror(rc));
+        goto out;
+    }
+    xld_notice("migrating %s (domid %" PRIu32 ")", dom->name, dom->domid);
+out:
+    free(hdr);
+    xld_record_dispose(&rec);
 }
 
 /* -- shutdown actions -- */
@@ -2225,6 +2474,522 @@ out:
     libxl_domain_config_dispose(&dc);
 }
 
+/* ---- devices while the domain runs -------------------------------------- */
+
+/* Whether an override (KEY=VALUE or KEY+=VALUE) sets key. */
+static bool override_sets(const char *ov, const char *key)
+{
+    size_t n = strlen(key);
+
+    while (*ov == ' ' || *ov == '\t')
+        ov++;
+    if (strncmp(ov, key, n))
+        return false;
+    ov += n;
+    while (*ov == ' ' || *ov == '\t')
+        ov++;
+    return *ov == '=' || (ov[0] == '+' && ov[1] == '=');
+}
+
+/*
+ * The items of a device list (disk= or vif=) of a managed domain's
+ * config as it reads now: its text and overrides, parsed as at create,
+ * up to the first item that is not a string (where xl stops).  *out is
+ * a malloc'd array of malloc'd copies.  0 or an errno value.
+ */
+static int record_specs(const struct xld_record *rec, const char *key,
+                        char ***out, size_t *n)
+{
+    const struct xlcfg_value *list;
+    struct xlcfg cfg;
+    char **v = NULL;
+    size_t cnt = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    xlcfg_init(&cfg);
+    rc = xlcfg_parse_buffer_extra(&cfg, rec->filename ? rec->filename
+                                  : "<config>", rec->config,
+                                  strlen(rec->config), rec->overrides,
+                                  rec->noverrides);
+    if (rc)
+        goto out;
+    rc = xlcfg_get_list(&cfg, key, &list);
+    if (rc == ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc)
+        goto out;
+    v = calloc(list->nitems + 1, sizeof(*v));
+    if (!v) {
+        rc = ENOMEM;
+        goto out;
+    }
+    for (; cnt < list->nitems && xlcfg_list_string(list, cnt); cnt++) {
+        if (!(v[cnt] = strdup(xlcfg_list_string(list, cnt)))) {
+            rc = ENOMEM;
+            goto out;
+        }
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+out:
+    for (size_t i = 0; v && i < cnt; i++)
+        free(v[i]);
+    free(v);
+    xlcfg_dispose(&cfg);
+    return rc;
+}
+
+static void specs_free(char **specs, size_t n)
+{
+    for (size_t i = 0; specs && i < n; i++)
+        free(specs[i]);
+    free(specs);
+}
+
+/* A spec as an item of an xl list: double quotes, and xl's escapes for
+ * what would end the string or the line. */
+static void put_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(f, "\\%c", *s);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '\t')
+            fputs("\\t", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/*
+ * The record says the list key now holds specs: the earlier overrides
+ * of key go, and one `key = [ "...", ... ]` comes last, so that the
+ * config converts to the devices the domain has now (a restart, a
+ * restore, a recovery).  The record is not written here.  0 or ENOMEM.
+ */
+static int record_set_list(struct xld_record *rec, const char *key,
+                           char *const *specs, size_t n)
+{
+    char **ov = calloc(rec->noverrides + 1, sizeof(*ov));
+    char *line = NULL;
+    size_t len = 0, nov = 0;
+    FILE *f = NULL;
+    int rc = 0;
+
+    if (!ov || !(f = open_memstream(&line, &len))) {
+        rc = ENOMEM;
+        goto out;
+    }
+    fprintf(f, "%s = [ ", key);
+    for (size_t i = 0; i < n; i++) {
+        put_quoted(f, specs[i]);
+        fputs(i + 1 < n ? ", " : " ", f);
+    }
+    fputc(']', f);
+    if (fclose(f)) {
+        f = NULL;
+        rc = ENOMEM;
+        goto out;
+    }
+    f = NULL;
+    for (size_t i = 0; i < rec->noverrides; i++) {
+        if (override_sets(rec->overrides[i], key))
+            free(rec->overrides[i]);
+        else
+            ov[nov++] = rec->overrides[i];
+    }
+    ov[nov++] = line;
+    line = NULL;
+    free(rec->overrides);
+    rec->overrides = ov;
+    rec->noverrides = nov;
+    ov = NULL;
+out:
+    if (f)
+        fclose(f);
+    free(line);
+    free(ov);
+    return rc;
+}
+
+/* The pieces of a spec as one, as xl reads several arguments: a comma
+ * between two pieces unless one of them has it already ("format=raw,"
+ * "vdev=xvdb"). */
+static char *join_specs(char *const *specs, size_t n)
+{
+    size_t len = 1, at;
+    char *s;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(specs[i]) + 1;
+    s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        at = strlen(s);
+        if (i && at && s[at - 1] != ',' && specs[i][0] != ',')
+            strcat(s, ",");
+        strcat(s, specs[i]);
+    }
+    return s;
+}
+
+/* Whether text is a MAC (six pairs of hex digits with colons) into mac. */
+static bool parse_mac(const char *text, libxl_mac *mac)
+{
+    unsigned b[6];
+    char end;
+
+    if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
+               &b[3], &b[4], &b[5], &end) != 6 || strlen(text) != 17)
+        return false;
+    for (int i = 0; i < 6; i++)
+        (*mac)[i] = (uint8_t)b[i];
+    return true;
+}
+
+/*
+ * The disk list of the record after an attach (spec added) or a detach
+ * (every item of the vdev's number taken out).  0 or an errno value.
+ */
+static int record_disks(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xlconv_host host;
+    char **specs = NULL, **grown, why[256];
+    size_t n = 0, k = 0;
+    int rc, devid = -1;
+
+    dm_host(op->dm, &host);
+    rc = record_specs(&dom->rec, "disk", &specs, &n);
+    if (rc)
+        goto out;
+    if (op->type == XLD_OP_DISK_ATTACH) {
+        grown = realloc(specs, (n + 1) * sizeof(*specs));
+        if (!grown) {
+            rc = ENOMEM;
+            goto out;
+        }
+        specs = grown;
+        if (!(specs[n] = strdup(op->spec))) {
+            rc = ENOMEM;
+            goto out;
+        }
+        n++;
+    } else {
+        devid = xlconv_vdev_devid(op->device);
+        for (size_t i = 0; i < n; i++) {
+            libxl_device_disk d;
+            bool drop;
+
+            libxl_device_disk_init(&d);
+            drop = !xlconv_disk(&host, specs[i], &d, why, sizeof(why))
+                   && xlconv_vdev_devid(d.vdev) == devid;
+            libxl_device_disk_dispose(&d);
+            if (drop)
+                free(specs[i]);
+            else
+                specs[k++] = specs[i];
+        }
+        n = k;
+    }
+    rc = record_set_list(&dom->rec, "disk", specs, n);
+out:
+    specs_free(specs, n);
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
+/*
+ * The vif list of the record after an attach or a detach.  A vif of a
+ * config is numbered by its place in the list, which a detach changes
+ * for the ones after it; and libxl keeps the MAC it made up for a vif
+ * without one.  So each item that runs gets devid= and mac= of its own
+ * where the spec did not say them, and a restart gives the guest the
+ * same vifs.  0 or an errno value.
+ */
+static int record_nics(struct xld_dm_op *op, const struct xld_devinfo *run,
+                       int nrun)
+{
+    static const libxl_mac zero_mac;
+    struct xld_domain *dom = op->dom;
+    struct xlconv_host host;
+    char **specs = NULL, **grown, why[256];
+    size_t n = 0, k = 0;
+    int rc;
+
+    dm_host(op->dm, &host);
+    rc = record_specs(&dom->rec, "vif", &specs, &n);
+    if (rc)
+        goto out;
+    if (op->type == XLD_OP_NIC_ATTACH) {
+        grown = realloc(specs, (n + 1) * sizeof(*specs));
+        if (!grown) {
+            rc = ENOMEM;
+            goto out;
+        }
+        specs = grown;
+        if (!(specs[n] = strdup(op->spec))) {
+            rc = ENOMEM;
+            goto out;
+        }
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        libxl_device_nic nic;
+        bool own_devid, own_mac, drop = false;
+        const struct xld_devinfo *x = NULL;
+        char *more = NULL;
+        int devid, len = 0;
+
+        libxl_device_nic_init(&nic);
+        rc = xlconv_nic(&host, specs[i], &nic, why, sizeof(why));
+        own_devid = nic.devid >= 0;
+        devid = own_devid ? nic.devid : (int)i;
+        own_mac = memcmp(nic.mac, zero_mac, sizeof(zero_mac)) != 0;
+        if (op->type == XLD_OP_NIC_ATTACH && i == n - 1)
+            devid = op->nic->devid;
+        libxl_device_nic_dispose(&nic);
+        if (rc) {
+            rc = 0;
+            specs[k++] = specs[i];
+            continue;
+        }
+        if (op->type == XLD_OP_NIC_DETACH && devid == op->devid)
+            drop = true;
+        for (int r = 0; r < nrun && !drop; r++)
+            if (run[r].devid == devid)
+                x = &run[r];
+        if (drop) {
+            free(specs[i]);
+            continue;
+        }
+        if (x && !own_mac)
+            len = asprintf(&more, "%s%smac=" LIBXL_MAC_FMT, specs[i],
+                           *specs[i] ? "," : "", LIBXL_MAC_BYTES(x->mac));
+        if (len >= 0 && !own_devid && devid != (int)k) {
+            const char *base = more ? more : specs[i];
+            char *again = NULL;
+
+            len = asprintf(&again, "%s%sdevid=%d", base, *base ? "," : "",
+                           devid);
+            free(more);
+            more = len >= 0 ? again : NULL;
+        }
+        if (len < 0) {
+            rc = ENOMEM;
+            specs[k++] = specs[i];
+            for (size_t j = i + 1; j < n; j++)
+                specs[k++] = specs[j];
+            n = k;
+            goto out;
+        }
+        if (more) {
+            free(specs[i]);
+            specs[i] = more;
+        }
+        specs[k++] = specs[i];
+    }
+    n = k;
+    rc = record_set_list(&dom->rec, "vif", specs, n);
+out:
+    specs_free(specs, n);
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
+/*
+ * After a device came or went: the config xld keeps follows.  The libxl
+ * backend's own copy of the config (libxl updates it with the device)
+ * is taken where the backend has one; the record's text follows in any
+ * case, since it is what a backend without (sim), or a record without
+ * libxl's JSON, converts again.
+ */
+static void device_follow(struct xld_dm_op *op, const struct xld_devinfo *run,
+                          int nrun)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    libxl_domain_config dc;
+    struct xlcfg cfg;
+    bool disk = op->type == XLD_OP_DISK_ATTACH
+                || op->type == XLD_OP_DISK_DETACH;
+    int rc = 0;
+
+    libxl_domain_config_init(&dc);
+    xlcfg_init(&cfg);
+    if (!dom->managed)
+        goto out;
+    if (dom->rec.config) {
+        rc = disk ? record_disks(op) : record_nics(op, run, nrun);
+        if (rc)
+            xld_warn("%s: its config in the record does not follow the "
+                     "%s: %s", dom->name, op_name(op->type), strerror(rc));
+    }
+    rc = be->ops->retrieve_config
+         ? errno_rc(be->ops->retrieve_config(be, dom->domid, &dc))
+         : -EOPNOTSUPP;
+    if (rc && dom->rec.config) {
+        libxl_domain_config_dispose(&dc);
+        libxl_domain_config_init(&dc);
+        rc = -build_config(op->dm, dom->rec.filename, dom->rec.config,
+                           dom->rec.overrides, dom->rec.noverrides, false,
+                           &cfg, &dc);
+        if (!rc)
+            apply_record(&dc, &dom->rec);
+    }
+    if (rc) {
+        xld_warn("%s: the config xld keeps does not follow the %s: %s",
+                 dom->name, op_name(op->type), strerror(-rc));
+    } else {
+        libxl_domain_config_dispose(&dom->dc);
+        dom->dc = dc;
+        libxl_domain_config_init(&dc);
+        dom->have_dc = true;
+    }
+    domain_update_json(dom);
+    end_op(dom, true);
+    domain_store_userdata(dom);
+out:
+    xlcfg_dispose(&cfg);
+    libxl_domain_config_dispose(&dc);
+}
+
+/* A device operation ended in the backend. */
+static void device_done(void *opaque, int rc)
+{
+    struct xld_dm_op *op = opaque;
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    struct xld_devinfo *run = NULL;
+    int nrun = 0;
+
+    switch (rc) {
+    case 0:
+        break;
+    case -EEXIST:
+        if (op->type == XLD_OP_DISK_ATTACH)
+            op_finish(op, rc, "%s has a disk %s already", dom->name,
+                      op->disk->vdev);
+        else if (op->nic->devid >= 0)
+            op_finish(op, rc, "%s has a vif of devid %d already, or one "
+                      "of the MAC given", dom->name, op->nic->devid);
+        else
+            op_finish(op, rc, "%s has a vif of MAC " LIBXL_MAC_FMT
+                      " already", dom->name, LIBXL_MAC_BYTES(op->nic->mac));
+        return;
+    case -ENODEV:
+        op_finish(op, -EINVAL, "%s has no %s %s (not connected)", dom->name,
+                  op->type == XLD_OP_DISK_DETACH ? "disk" : "vif",
+                  op->device);
+        return;
+    case -EINVAL:
+        op_finish(op, rc, "%s: %s", dom->name,
+                  op->type == XLD_OP_DISK_ATTACH
+                  ? "the hypervisor refused the disk (is the domain "
+                    "running?)" : "the domain is not running");
+        return;
+    default:
+        op_finish(op, rc, "%s %s: %s", op_name(op->type), dom->name,
+                  strerror(-rc));
+        return;
+    }
+    if (op->type == XLD_OP_NIC_ATTACH || op->type == XLD_OP_NIC_DETACH)
+        if (be->ops->nic_list(be, dom->domid, &run, &nrun))
+            nrun = 0;
+    if (op->type == XLD_OP_DISK_ATTACH)
+        xld_info("%s (domid %" PRIu32 "): disk %s attached", dom->name,
+                 dom->domid, op->disk->vdev);
+    else if (op->type == XLD_OP_NIC_ATTACH)
+        xld_info("%s (domid %" PRIu32 "): vif %d (" LIBXL_MAC_FMT
+                 ") attached", dom->name, dom->domid, op->nic->devid,
+                 LIBXL_MAC_BYTES(op->nic->mac));
+    else
+        xld_info("%s (domid %" PRIu32 "): %s %s detached", dom->name,
+                 dom->domid, op->type == XLD_OP_DISK_DETACH ? "disk" : "vif",
+                 op->device);
+    device_follow(op, run, nrun);
+    xld_devinfo_list_free(run, nrun);
+    op_ok(op);
+}
+
+/* The devid of the vif a detach names by devid or MAC; -ENODEV when the
+ * domain has none such. */
+static int nic_lookup(struct xld_dm_op *op)
+{
+    struct xld_backend *be = op->dm->be;
+    struct xld_devinfo *run = NULL;
+    libxl_mac mac;
+    bool by_mac = parse_mac(op->device, &mac);
+    int nrun = 0, rc;
+
+    rc = be->ops->nic_list(be, op->dom->domid, &run, &nrun);
+    if (rc)
+        return rc;
+    rc = -ENODEV;
+    for (int i = 0; i < nrun; i++) {
+        if (by_mac ? !memcmp(run[i].mac, mac, sizeof(mac))
+                   : run[i].devid == atoi(op->device)) {
+            op->devid = run[i].devid;
+            rc = 0;
+            break;
+        }
+    }
+    xld_devinfo_list_free(run, nrun);
+    return rc;
+}
+
+static void start_device(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    bool disk = op->type == XLD_OP_DISK_ATTACH
+                || op->type == XLD_OP_DISK_DETACH;
+    int rc;
+
+    if (disk ? !be->ops->disk_add || !be->ops->disk_remove
+             : !be->ops->nic_add || !be->ops->nic_remove || !be->ops->nic_list) {
+        op_finish(op, -EOPNOTSUPP, "the %s backend cannot %s",
+                  be->ops->name, op_name(op->type));
+        return;
+    }
+    domain_refresh_info(dom);
+    if (dom->have_info && (dom->info.shutdown || dom->info.dying)) {
+        op_finish(op, -EINVAL, "%s has shut down: devices come and go "
+                  "while a domain runs", dom->name);
+        return;
+    }
+    switch (op->type) {
+    case XLD_OP_DISK_ATTACH:
+        rc = be->ops->disk_add(be, dom->domid, op->disk, device_done, op);
+        break;
+    case XLD_OP_DISK_DETACH:
+        rc = be->ops->disk_remove(be, dom->domid, op->device, op->force,
+                                  device_done, op);
+        break;
+    case XLD_OP_NIC_ATTACH:
+        rc = be->ops->nic_add(be, dom->domid, op->nic, device_done, op);
+        break;
+    default:
+        rc = nic_lookup(op);
+        if (!rc)
+            rc = be->ops->nic_remove(be, dom->domid, op->devid, device_done,
+                                     op);
+        break;
+    }
+    if (rc)
+        device_done(op, errno_rc(rc));
+}
+
 static void op_start(struct xld_dm_op *op)
 {
     struct xld_domain *dom = op->dom;
@@ -2264,6 +3029,15 @@ static void op_start(struct xld_dm_op *op)
         break;
     case XLD_OP_ADOPT:
         start_adopt(op);
+        break;
+    case XLD_OP_DISK_ATTACH:
+    case XLD_OP_DISK_DETACH:
+    case XLD_OP_NIC_ATTACH:
+    case XLD_OP_NIC_DETACH:
+        start_device(op);
+        break;
+    case XLD_OP_MIGRATE:
+        start_migrate(op);
         break;
     default:
         start_quick(op);
@@ -2434,6 +3208,17 @@ out:
     xld_record_dispose(&rec);
 }
 
+/* A copy of a header read elsewhere (a migration's); 0 or ENOMEM. */
+static int image_info_copy(struct xld_image_info *dst,
+                           const struct xld_image_info *src)
+{
+    dst->mandatory_flags = src->mandatory_flags;
+    dst->has_rec = src->has_rec;
+    if (src->json && !(dst->json = strdup(src->json)))
+        return ENOMEM;
+    return src->has_rec ? xld_record_copy(&dst->rec, &src->rec) : 0;
+}
+
 static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
                            xld_dm_done_fn *done, xld_dm_progress_fn *progress,
                            void *opaque)
@@ -2442,28 +3227,42 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
     struct xld_dm_op *op = NULL;
     struct xlcfg cfg;
     libxl_domain_config dc;
-    char err[256];
+    const char *path = rq->path;
+    char err[256], *incoming = NULL;
     int fd = -1, rc;
 
     xld_image_info_init(&ii);
     xlcfg_init(&cfg);
     libxl_domain_config_init(&dc);
-    if (!absolute(rq->path)) {
-        refuse(done, opaque, -EINVAL, "the image path must be absolute");
-        goto out;
-    }
-    fd = open(rq->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = errno;
-        refuse(done, opaque, rc == ENOENT ? -EINVAL : -rc, "%s: %s",
-               rq->path, strerror(rc));
-        goto out;
-    }
-    rc = xld_image_read_header(fd, &ii, err, sizeof(err));
-    if (rc) {
-        refuse(done, opaque, -rc, "%s: %s", rq->path,
-               rc == EINVAL ? err : strerror(rc));
-        goto out;
+    if (rq->image) {
+        /* A migration: the header came through the handshake, and the
+         * stream follows on the caller's fd, which the op gets a copy of
+         * (the handshake goes on on it afterwards). */
+        path = "the migration stream";
+        fd = fcntl(rq->image_fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0 || image_info_copy(&ii, rq->image)) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            goto out;
+        }
+    } else {
+        if (!absolute(path)) {
+            refuse(done, opaque, -EINVAL, "the image path must be "
+                   "absolute");
+            goto out;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rc = errno;
+            refuse(done, opaque, rc == ENOENT ? -EINVAL : -rc, "%s: %s",
+                   path, strerror(rc));
+            goto out;
+        }
+        rc = xld_image_read_header(fd, &ii, err, sizeof(err));
+        if (rc) {
+            refuse(done, opaque, -rc, "%s: %s", path,
+                   rc == EINVAL ? err : strerror(rc));
+            goto out;
+        }
     }
     if (!ii.has_rec) {
         /* An image of plain `xl save`: libxl's JSON is all there is. */
@@ -2471,12 +3270,12 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
         if (rc == EOPNOTSUPP) {
             refuse(done, opaque, -EINVAL, "%s: the image was written by xl, "
                    "not xld: only the libxl backend can read its config",
-                   rq->path);
+                   path);
             goto out;
         }
         if (rc) {
             refuse(done, opaque, -EINVAL, "%s: the libxl config in the "
-                   "image cannot be read: %s", rq->path, strerror(rc));
+                   "image cannot be read: %s", path, strerror(rc));
             goto out;
         }
         ii.rec.uuid = dc.c_info.uuid;
@@ -2501,7 +3300,7 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
     }
     if (rc) {
         refuse(done, opaque, rc == EINVAL ? -EINVAL : -rc, "%s: the config "
-               "in the image does not convert: %s", rq->path,
+               "in the image does not convert: %s", path,
                rc == EINVAL && cfg.ndiags ? cfg.diags[0].msg
                : strerror(rc));
         goto out;
@@ -2512,6 +3311,24 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
     if (rc) {
         refuse(done, opaque, rc, "%s", err);
         goto out;
+    }
+    /* A migration's domain is NAME--incoming until the sender lets go of
+     * it, as with xl: both names must be free. */
+    if (rq->incoming) {
+        if (asprintf(&incoming, "%s" XLD_MIG_INCOMING, ii.rec.name
+                     ? ii.rec.name : dc.c_info.name) < 0) {
+            incoming = NULL;
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = check_free(dm, incoming, &ii.rec.uuid, err, sizeof(err));
+        if (!rc && xld_record_set(&ii.rec.name, incoming))
+            rc = -ENOMEM;
+        if (rc) {
+            refuse(done, opaque, rc, "%s", err);
+            goto out;
+        }
+        apply_record(&dc, &ii.rec);
     }
     /* The image's record, less what belonged to the saved domain's life
      * in xld. */
@@ -2528,7 +3345,7 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
     op = op_new(dm, NULL, XLD_OP_RESTORE);
     if (!op || !(op->dom = domain_new(dm))
         || !(op->dom->name = strdup(ii.rec.name))
-        || !(op->path = strdup(rq->path))) {
+        || !(op->path = strdup(path))) {
         refuse(done, opaque, -ENOMEM, "out of memory");
         goto out;
     }
@@ -2554,6 +3371,7 @@ out:
     libxl_domain_config_dispose(&dc);
     xlcfg_dispose(&cfg);
     xld_image_info_dispose(&ii);
+    free(incoming);
 }
 
 /* Whether a new operation makes sense behind what the domain already
@@ -2564,10 +3382,12 @@ static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
     struct xld_dm_op *op = dom->running;
     bool destroying = op && op->type == XLD_OP_DESTROY;
     bool saving = op && op->type == XLD_OP_SAVE;
+    bool migrating = op && op->type == XLD_OP_MIGRATE;
 
     TAILQ_FOREACH(op, &dom->queue, link) {
         destroying |= op->type == XLD_OP_DESTROY;
         saving |= op->type == XLD_OP_SAVE;
+        migrating |= op->type == XLD_OP_MIGRATE;
     }
     if (dom->state == XLD_DS_CREATING && type != XLD_OP_DESTROY) {
         snprintf(why, len, "%s is being created", dom->name);
@@ -2579,6 +3399,11 @@ static int check_busy(struct xld_domain *dom, enum xld_dm_optype type,
     }
     if (saving && type != XLD_OP_DESTROY) {
         snprintf(why, len, "%s is being saved", dom->name);
+        return -EBUSY;
+    }
+    /* Not even a destroy: the handover decides which copy lives. */
+    if (migrating) {
+        snprintf(why, len, "%s is being migrated", dom->name);
         return -EBUSY;
     }
     return 0;
@@ -2773,6 +3598,94 @@ static int adopt_convert(struct xld_dm_op *op, const struct xld_dm_request *rq,
     return 0;
 }
 
+/*
+ * The arguments of a device operation, read now so that a mistake is
+ * answered at once: an attach's spec by cfgparse's parser, as an item of
+ * disk= or vif= (with xl.conf's vif.default.*), a detach's device by its
+ * form.  Nonzero after done() was called.
+ */
+static int device_convert(struct xld_dm_op *op,
+                          const struct xld_dm_request *rq,
+                          xld_dm_done_fn *done, void *opaque)
+{
+    struct xlconv_host host;
+    char why[512];
+    libxl_mac mac;
+    int rc = 0;
+
+    dm_host(op->dm, &host);
+    switch (op->type) {
+    case XLD_OP_DISK_ATTACH:
+    case XLD_OP_NIC_ATTACH:
+        if (op->type == XLD_OP_DISK_ATTACH && !rq->nspecs) {
+            refuse(done, opaque, -EINVAL, "block-attach needs a disk spec");
+            rc = -1;
+            break;
+        }
+        op->spec = join_specs(rq->specs, rq->nspecs);
+        if (op->type == XLD_OP_DISK_ATTACH) {
+            op->disk = calloc(1, sizeof(*op->disk));
+            if (op->disk)
+                libxl_device_disk_init(op->disk);
+        } else {
+            op->nic = calloc(1, sizeof(*op->nic));
+            if (op->nic)
+                libxl_device_nic_init(op->nic);
+        }
+        if (!op->spec || (!op->disk && !op->nic)) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            rc = -1;
+            break;
+        }
+        rc = op->disk ? xlconv_disk(&host, op->spec, op->disk, why,
+                                    sizeof(why))
+                      : xlconv_nic(&host, op->spec, op->nic, why,
+                                   sizeof(why));
+        if (rc) {
+            refuse(done, opaque, -rc, "%s", why);
+            rc = -1;
+            break;
+        }
+        if (op->disk && xlconv_vdev_devid(op->disk->vdev) < 0) {
+            refuse(done, opaque, -EINVAL, "vdev '%s' is no name of Xen's "
+                   "(xvdX, hdX, sdX or dDpP, with a partition number or "
+                   "not)", op->disk->vdev);
+            rc = -1;
+        }
+        break;
+    default:
+        if (!rq->device || !*rq->device) {
+            refuse(done, opaque, -EINVAL, "%s needs the device to take "
+                   "away", op_name(op->type));
+            rc = -1;
+            break;
+        }
+        if (op->type == XLD_OP_NIC_DETACH
+            && strspn(rq->device, "0123456789") != strlen(rq->device)
+            && !parse_mac(rq->device, &mac)) {
+            refuse(done, opaque, -EINVAL, "'%s' is neither a devid nor a "
+                   "MAC address", rq->device);
+            rc = -1;
+            break;
+        }
+        if (op->type == XLD_OP_NIC_DETACH && !strchr(rq->device, ':')
+            && strlen(rq->device) > 9) {
+            refuse(done, opaque, -EINVAL, "devid %s is out of range",
+                   rq->device);
+            rc = -1;
+            break;
+        }
+        op->device = strdup(rq->device);
+        if (!op->device) {
+            refuse(done, opaque, -ENOMEM, "out of memory");
+            rc = -1;
+        }
+        break;
+    }
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
 void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
                    const struct xld_dm_request *rq, xld_dm_done_fn *done,
                    xld_dm_progress_fn *progress, void *opaque)
@@ -2801,6 +3714,10 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
         refuse(done, opaque, -EINVAL, "the image path must be absolute");
         return;
     }
+    if (rq->type == XLD_OP_MIGRATE && (!rq->command || !*rq->command)) {
+        refuse(done, opaque, -EINVAL, "no host to migrate to");
+        return;
+    }
     if (rq->type == XLD_OP_ADOPT && dom->managed) {
         refuse(done, opaque, -EINVAL, "%s is managed by xld already",
                dom->name);
@@ -2823,7 +3740,12 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     }
     op = op_new(dm, dom, rq->type);
     if (!op || (rq->name && !(op->name = strdup(rq->name)))
-        || (rq->path && !(op->path = strdup(rq->path)))) {
+        || (rq->path && !(op->path = strdup(rq->path)))
+        || (rq->type == XLD_OP_MIGRATE
+            && (!(op->command = strdup(rq->command))
+                || (rq->config && !(op->config = strdup(rq->config)))
+                || (rq->filename
+                    && !(op->filename = strdup(rq->filename)))))) {
         if (op)
             op_free(op);
         refuse(done, opaque, -ENOMEM, "out of memory");
@@ -2834,7 +3756,9 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
         op_free(op);
         return;
     }
-    if ((rq->type == XLD_OP_VCPU_PIN && pin_convert(op, rq, done, opaque))
+    if ((rq->type >= XLD_OP_DISK_ATTACH && rq->type <= XLD_OP_NIC_DETACH
+         && device_convert(op, rq, done, opaque))
+        || (rq->type == XLD_OP_VCPU_PIN && pin_convert(op, rq, done, opaque))
         || (rq->type == XLD_OP_SCHED_SET
             && sched_convert(op, rq, done, opaque))) {
         op_free(op);
@@ -2843,6 +3767,8 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     op->wait = rq->wait;
     op->force = rq->force;
     op->checkpoint = rq->checkpoint;
+    op->paused = rq->paused;
+    op->debug = rq->debug;
     op->memkb = rq->memkb;
     op->count = rq->count;
     op->key = rq->key;

@@ -95,10 +95,17 @@ enum xld_dm_optype {
     XLD_OP_VCPU_PIN,            /* vcpu affinity, as xl vcpu-pin */
     XLD_OP_SCHED_SET,           /* scheduler weight and cap */
     XLD_OP_ADOPT,               /* take over a domain made by plain xl */
+    XLD_OP_MIGRATE,             /* live migration to another xld */
     /* Internal: a guest shut down, apply its action; a domain whose
      * restart a crash of xld interrupted, create it again. */
     XLD_OP_ACTION,
     XLD_OP_RECREATE,
+    /* Devices while the domain runs: block-attach/-detach,
+     * network-attach/-detach. */
+    XLD_OP_DISK_ATTACH,
+    XLD_OP_DISK_DETACH,
+    XLD_OP_NIC_ATTACH,
+    XLD_OP_NIC_DETACH,
 };
 
 struct xld_dm_request {
@@ -123,10 +130,31 @@ struct xld_dm_request {
     int cap;
     const char *name;           /* rename */
     const char *path;           /* save, restore */
+    /* migrate: the transport command (migrate.h), and
+     * LIBXL_SUSPEND_DEBUG; config and filename, when set, are the config
+     * the target gets instead of the domain's (xl migrate -C); paused
+     * leaves it paused there. */
+    const char *command;
+    bool debug;
+    /* restore from a migration (migrate.h): the image's header, already
+     * read from image_fd, where the stream follows (the caller keeps the
+     * fd); incoming: the domain is named NAME--incoming until the
+     * handover. */
+    const struct xld_image_info *image;
+    int image_fd;
+    bool incoming;
     const char *config;         /* create, adopt: the text */
     const char *filename;       /* create, adopt: for messages */
     char *const *overrides;     /* create, adopt: key=value */
     size_t noverrides;
+    /* disk-attach, nic-attach: the spec, in the words of a disk= or vif=
+     * item, as pieces that are read as one (xl takes it as several
+     * arguments); nic-attach may have none. */
+    char *const *specs;
+    size_t nspecs;
+    /* disk-detach: the vdev (force: without waiting for the guest);
+     * nic-detach: the devid or the MAC. */
+    const char *device;
 };
 
 void xld_dm_request_init(struct xld_dm_request *rq);
@@ -218,6 +246,7 @@ size_t xld_dm_count(const struct xld_dm *dm, size_t *managed);
 const struct xld_dm_report *xld_dm_reports(const struct xld_dm *dm,
                                            size_t *n);
 struct xld_backend *xld_dm_backend(const struct xld_dm *dm);
+struct xld_loop *xld_dm_loop(const struct xld_dm *dm);
 
 /*
  * Ask for an operation: create and restore take no domain, the others

@@ -11,7 +11,8 @@
  *
  * host stop, per domain: the SysRq keys of XENDOMAINS_SYSRQ first, one
  * after the other with XENDOMAINS_USLEEP between them, as upstream's
- * script sends them; then save to SAVE/NAME (the domain table writes
+ * script sends them; then a migration when XENDOMAINS_MIGRATE is set
+ * (a domain that migrated is done, one that did not goes on); then save to SAVE/NAME (the domain table writes
  * NAME.tmp, fsyncs it and renames it, so a crash never leaves half an
  * image under the final name); a save that fails falls back to a
  * shutdown, as upstream's script does; when the deadline passes, what is
@@ -46,6 +47,7 @@
 #include "host.h"
 #include "log.h"
 #include "loop.h"
+#include "migrate.h"
 #include "state.h"
 #include "xendomains.h"
 #include "xlcfg.h"
@@ -71,6 +73,7 @@ static const char image_magic[] = "Xen saved domain";
 enum step {
     S_QUEUED,
     S_SYSRQ,
+    S_MIGRATE,
     S_SAVE,
     S_SHUTDOWN,
     S_DESTROY,
@@ -80,7 +83,8 @@ enum step {
 };
 
 static const char *const step_names[] = {
-    [S_QUEUED] = "queued", [S_SYSRQ] = "sysrq", [S_SAVE] = "save", [S_SHUTDOWN] = "shutdown",
+    [S_QUEUED] = "queued", [S_SYSRQ] = "sysrq", [S_MIGRATE] = "migrate",
+    [S_SAVE] = "save", [S_SHUTDOWN] = "shutdown",
     [S_DESTROY] = "destroy", [S_RESTORE] = "restore",
     [S_CREATE] = "create", [S_DONE] = "done",
 };
@@ -94,6 +98,7 @@ struct item {
     char uuid[LIBXL_UUID_FMTLEN + 1];    /* stop: the domain */
     char *path;                  /* the image or the config */
     bool save_it;                /* stop: save (else shut down) */
+    bool migrate_tried;          /* stop: XENDOMAINS_MIGRATE was tried */
     unsigned ncb;                /* done() callbacks still to come */
     uint64_t bytes_done, bytes_total;
     char *fallback;              /* why a save fell back to shutdown */
@@ -110,6 +115,12 @@ struct job {
     void *opaque;
     struct xld_xd xd;
     bool shutdown_wait, shutdown_force, do_shutdown;
+    /* XENDOMAINS_MIGRATE, understood: the transport command and the
+     * options; do_migrate when it is set and makes sense. */
+    struct xld_xd_migrate mig;
+    char *mig_command;
+    char *mig_config;            /* -C: the file's text */
+    bool do_migrate;
     struct item **items;
     size_t nitems, next;
     unsigned active, ndone;
@@ -233,6 +244,9 @@ static void job_free(struct job *j)
     free(j->outcomes);
     free_names(j->failed_names, j->nfailed_names);
     free_names(j->warnings, j->nwarnings);
+    xld_xd_migrate_dispose(&j->mig);
+    free(j->mig_command);
+    free(j->mig_config);
     xld_xd_dispose(&j->xd);
     free(j);
 }
@@ -581,6 +595,37 @@ static void saved(void *opaque, const struct xld_dm_result *res)
 static void stop_item_start(struct item *it);
 static void sysrq_send(struct item *it);
 
+/* As upstream's script: a domain that migrated is done; one that did not
+ * is saved or shut down as if the setting were empty. */
+static void migrated(void *opaque, const struct xld_dm_result *res)
+{
+    struct item *it = opaque;
+    struct job *j = it->job;
+
+    it->ncb--;
+    if (it->step == S_MIGRATE) {
+        if (!res->rc) {
+            item_outcome(it, "migrate", "migrated", false, "migrated to %s",
+                         j->mig.host);
+        } else {
+            char why[700];
+
+            snprintf(why, sizeof(why), "migrating it to %s failed (%s)",
+                     j->mig.host, res->msg ? res->msg : strerror(-res->rc));
+            xld_warn("host stop: %s: %s; %s instead", it->name, why,
+                     it->save_it ? "saved" : "shut down");
+            free(it->fallback);
+            it->fallback = NULL;
+            if (j->stopping)
+                item_outcome(it, "migrate", "failed", true, "%s", why);
+            else
+                stop_item_start(it);
+        }
+        pump(j);
+    }
+    job_unref(j);
+}
+
 static void sysrq_pause_over(void *opaque)
 {
     struct item *it = opaque;
@@ -672,6 +717,24 @@ static void stop_item_start(struct item *it)
         sysrq_send(it);
         return;
     }
+    if (j->do_migrate && !it->migrate_tried) {
+        it->migrate_tried = true;
+        if (it->step == S_QUEUED)
+            j->active++;
+        it->step = S_MIGRATE;
+        xld_dm_request_init(&rq);
+        rq.type = XLD_OP_MIGRATE;
+        rq.command = j->mig_command;
+        rq.paused = j->mig.paused;
+        rq.debug = j->mig.debug;
+        rq.config = j->mig_config;
+        rq.filename = j->mig.config;
+        it->ncb++;
+        j->refs++;
+        xld_dm_submit(j->h->dm, dom, &rq, migrated, on_progress, it);
+        xld_dm_request_dispose(&rq);
+        return;
+    }
     if (!it->save_it) {
         item_step_shutdown(it, NULL);
         return;
@@ -695,6 +758,80 @@ static void stop_item_start(struct item *it)
     j->refs++;
     xld_dm_submit(j->h->dm, dom, &rq, saved, on_progress, it);
     xld_dm_request_dispose(&rq);
+}
+
+/* A config file's whole text, for XENDOMAINS_MIGRATE's -C; errno. */
+static int read_text(const char *path, char **out)
+{
+    FILE *f = fopen(path, "re");
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    if (!f)
+        return errno;
+    for (;;) {
+        size_t got;
+
+        if (cap - n < 4096) {
+            char *p;
+
+            cap = cap ? cap * 2 : 8192;
+            if (cap > MAX_CONFIG || !(p = realloc(buf, cap))) {
+                rc = cap > MAX_CONFIG ? EFBIG : ENOMEM;
+                break;
+            }
+            buf = p;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                rc = EIO;
+            break;
+        }
+    }
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+/* XENDOMAINS_MIGRATE: what `xl migrate ID $XENDOMAINS_MIGRATE` would do;
+ * a setting xld cannot follow is warned about and skipped, every domain
+ * then being saved or shut down, as when a migration fails. */
+static void migrate_setup(struct job *j)
+{
+    char err[200];
+    int rc;
+
+    rc = xld_xd_migrate_parse(j->xd.migrate, &j->mig, err, sizeof(err));
+    if (!rc)
+        rc = xld_mig_command(j->mig.ssh ? j->mig.ssh : "ssh", j->mig.host,
+                             j->mig.no_wait, j->mig.debug, j->mig.paused,
+                             &j->mig_command);
+    if (rc) {
+        warn(j, "XENDOMAINS_MIGRATE (%s): %s; domains are saved or shut "
+             "down instead", j->xd.migrate, rc == ENOMEM ? "out of memory"
+             : err);
+        return;
+    }
+    if (j->mig.config) {
+        rc = read_text(j->mig.config, &j->mig_config);
+        if (rc) {
+            warn(j, "XENDOMAINS_MIGRATE: -C %s: %s; domains are saved or "
+                 "shut down instead", j->mig.config, strerror(rc));
+            return;
+        }
+    }
+    j->do_migrate = true;
+    xld_notice("host stop: every domain is migrated first: %s",
+               j->mig_command);
 }
 
 /* The deadline: what is not down yet is destroyed, or left and told. */
@@ -1515,9 +1652,7 @@ void xld_host_run(struct xld_host *h, enum xld_host_kind kind,
         j->shutdown_wait = w1 || w2;
         j->shutdown_force = *j->xd.shutdown ? f1 : f2;
         if (*j->xd.migrate)
-            warn(j, "XENDOMAINS_MIGRATE is set (%s), but this xld cannot "
-                 "migrate: every domain is saved or shut down instead, as "
-                 "upstream does when a migration fails", j->xd.migrate);
+            migrate_setup(j);
         sysrq_check(j);
         rc = stop_build(j);
     } else {

@@ -218,7 +218,10 @@ int xld_loop_run(struct xld_loop *loop)
         }
         n = 0;
         for (struct xld_watch *w = loop->watches; w; w = w->next) {
-            pfds[n].fd = w->fd;
+            /* A watch that asks for nothing is not polled at all: poll
+             * reports a hangup or an error whatever the events, and a
+             * watch paused on a closed fd would spin the loop. */
+            pfds[n].fd = w->events ? w->fd : -1;
             pfds[n].events = w->events;
             pfds[n].revents = 0;
             ws[n++] = w;

@@ -25,6 +25,7 @@
 #include "host.h"
 #include "log.h"
 #include "loop.h"
+#include "migrate.h"
 #include "proto.h"
 #include "stats.h"
 #include "xlcfg.h"
@@ -85,6 +86,7 @@ struct xld_request {
     yajl_val id;                      /* inside root, or NULL */
     yajl_val args;                    /* inside root, or NULL */
     uint64_t last_progress;
+    struct xld_mig_receiver *receiver;   /* migrate-receive */
 };
 
 static const char *const error_names[] = {
@@ -1286,6 +1288,95 @@ out:
     xld_dm_request_dispose(&rq);
 }
 
+/*
+ * Live migration, the sending side: the transport command is built here
+ * as xl builds it (migrate.h), and run by the domain's operation.
+ */
+static void cmd_migrate(struct xld_request *req)
+{
+    const char *host = arg_str(req, "host");
+    const char *ssh = arg_str(req, "ssh");
+    struct xld_dm_request rq;
+    struct xld_domain *dom;
+    char *command = NULL;
+    int rc;
+
+    /* Last: an unknown domain is answered, and req freed, by it. */
+    dom = arg_domain(req);
+    if (!dom)
+        return;
+    xld_dm_request_init(&rq);
+    if (!*host) {
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "migrate: 'host' is "
+                    "empty");
+        goto out;
+    }
+    rc = xld_mig_command(ssh ? ssh : "ssh", host, arg_bool(req, "no_wait"),
+                         arg_bool(req, "debug"), arg_bool(req, "paused"),
+                         &command);
+    if (rc) {
+        reply_error(req, XLD_E_FAILED, "%s", strerror(rc));
+        goto out;
+    }
+    rq.type = XLD_OP_MIGRATE;
+    rq.command = command;
+    rq.paused = arg_bool(req, "paused");
+    rq.debug = arg_bool(req, "debug");
+    rq.config = arg_str(req, "config");
+    rq.filename = arg_str(req, "filename");
+    submit(req, dom, &rq);
+out:
+    xld_dm_request_dispose(&rq);
+    free(command);
+}
+
+static void received(void *opaque, int rc, const char *msg,
+                     const char *name, uint32_t domid)
+{
+    struct xld_mig_receiver *r = NULL;
+    struct xld_request *req = opaque;
+    struct xld_dm_result res;
+
+    memset(&res, 0, sizeof(res));
+    res.rc = rc;
+    res.msg = msg;
+    res.domid = domid;
+    /* Answered as a restore is: the domain's domid and name. */
+    res.name = rc ? NULL : name;
+    r = req->receiver;
+    op_done(req, &res);
+    xld_mig_receiver_free(r);
+}
+
+/*
+ * Live migration, the receiving side: the client (xlctl migrate-receive,
+ * under sshd) passed its stdin and stdout with the request, and the
+ * domain comes on them.
+ */
+static void cmd_migrate_receive(struct xld_request *req)
+{
+    struct xld_dm *dm = req->proto->dm;
+    int fds[2] = { -1, -1 };
+    size_t n;
+    int rc;
+
+    n = xld_client_take_fds(req->client, fds, 2);
+    if (n != 2) {
+        if (n == 1)
+            close(fds[0]);
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "migrate-receive: the "
+                    "request must come with two file descriptors (the "
+                    "stream in and out, SCM_RIGHTS); it came with %zu", n);
+        return;
+    }
+    xld_info("%s: migrate-receive", xld_client_name(req->client));
+    rc = xld_mig_receive(dm, xld_dm_loop(dm), fds[0], fds[1],
+                         arg_bool(req, "paused"), received, op_progress, req,
+                         &req->receiver);
+    if (rc)
+        reply_error(req, XLD_E_FAILED, "migrate-receive: %s", strerror(rc));
+}
+
 static void cmd_restore(struct xld_request *req)
 {
     struct xld_dm_request rq;
@@ -1845,6 +1936,112 @@ static void cmd_autostart_change(struct xld_request *req)
     free(path);
 }
 
+/* ---- devices while the domain runs -------------------------------------- */
+
+/* block-attach, block-detach, network-attach, network-detach: one
+ * operation on the domain's queue, as the table row says. */
+static void cmd_device_op(struct xld_request *req)
+{
+    struct xld_domain *dom = arg_domain(req);
+    struct xld_dm_request rq;
+    char **specs = NULL;
+    yajl_val sp;
+
+    /* A reply (the error) ends the request: nothing of it is read
+     * after. */
+    if (!dom)
+        return;
+    sp = arg(req, "specs");
+    xld_dm_request_init(&rq);
+    rq.type = req->cmd->op;
+    rq.force = arg_bool(req, "force");
+    rq.device = arg_str(req, "vdev") ? arg_str(req, "vdev")
+                                     : arg_str(req, "device");
+    if (sp && sp->u.array.len) {
+        specs = calloc(sp->u.array.len, sizeof(*specs));
+        if (!specs) {
+            reply_error(req, XLD_E_FAILED, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < sp->u.array.len; i++)
+            specs[i] = YAJL_GET_STRING(sp->u.array.values[i]);
+        rq.specs = specs;
+        rq.nspecs = sp->u.array.len;
+    }
+    submit(req, dom, &rq);
+out:
+    free(specs);
+    xld_dm_request_dispose(&rq);
+}
+
+/*
+ * block-list, network-list: the devices of one domain, as libxl's
+ * getinfo describes them (what xl block-list and network-list print).
+ */
+static void cmd_device_list(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    bool vif = !strcmp(req->cmd->name, "network-list");
+    struct xld_domain *dom = arg_domain(req);
+    struct xld_devinfo *l = NULL;
+    char mac[32];
+    yajl_gen g;
+    int n = 0, rc;
+
+    if (!dom)
+        return;
+    if (!(be = backend_with(req, vif ? (const void *)be->ops->nic_list
+                                     : (const void *)be->ops->disk_list)))
+        return;
+    if (dom->domid == XLD_NO_DOMID) {
+        reply_error(req, XLD_E_BUSY, "%s has no domain in the hypervisor "
+                    "right now", dom->name);
+        return;
+    }
+    rc = vif ? be->ops->nic_list(be, dom->domid, &l, &n)
+             : be->ops->disk_list(be, dom->domid, &l, &n);
+    if (rc) {
+        reply_error(req, error_class(rc), "the %s of %s: %s",
+                    vif ? "vifs" : "disks", dom->name, strerror(-rc));
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "name", dom->name);
+        gen_kv_int(g, "domid", dom->domid);
+        gen_key(g, "devices");
+        yajl_gen_array_open(g);
+        for (int i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_int(g, "devid", l[i].devid);
+            gen_kv_int(g, "backend_id", l[i].backend_id);
+            gen_kv_int(g, "frontend_id", l[i].frontend_id);
+            gen_kv_int(g, "state", l[i].state);
+            gen_kv_int(g, "evtch", l[i].evtch);
+            if (vif) {
+                snprintf(mac, sizeof(mac), LIBXL_MAC_FMT,
+                         LIBXL_MAC_BYTES(l[i].mac));
+                gen_kv_str(g, "mac", mac);
+                gen_kv_int(g, "tx_ring_ref", l[i].rref);
+                gen_kv_int(g, "rx_ring_ref", l[i].rref_rx);
+            } else {
+                gen_kv_str(g, "vdev", l[i].vdev ? l[i].vdev : "");
+                gen_kv_int(g, "ring_ref", l[i].rref);
+                if (l[i].target)
+                    gen_kv_str(g, "target", l[i].target);
+            }
+            gen_kv_str(g, "backend", l[i].backend ? l[i].backend : "");
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+    xld_devinfo_list_free(l, n);
+}
+
 static const struct arg_spec args_none[] = { { NULL, 0, false } };
 static const struct arg_spec args_domain[] = {
     { "domain", ARG_DOMAIN, true }, { NULL, 0, false } };
@@ -1867,6 +2064,15 @@ static const struct arg_spec args_adopt[] = {
 static const struct arg_spec args_save[] = {
     { "domain", ARG_DOMAIN, true }, { "path", ARG_STRING, true },
     { "checkpoint", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_migrate[] = {
+    { "domain", ARG_DOMAIN, true }, { "host", ARG_STRING, true },
+    { "ssh", ARG_STRING, false }, { "config", ARG_STRING, false },
+    { "filename", ARG_STRING, false }, { "paused", ARG_BOOL, false },
+    { "debug", ARG_BOOL, false }, { "no_wait", ARG_BOOL, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_migrate_receive[] = {
+    { "paused", ARG_BOOL, false }, { "debug", ARG_BOOL, false },
+    { "no_wait", ARG_BOOL, false }, { NULL, 0, false } };
 static const struct arg_spec args_restore[] = {
     { "path", ARG_STRING, true }, { "paused", ARG_BOOL, false },
     { NULL, 0, false } };
@@ -1898,6 +2104,18 @@ static const struct arg_spec args_sysrq[] = {
 static const struct arg_spec args_inject[] = {
     { "what", ARG_STRING, true }, { "domain", ARG_DOMAIN, false },
     { "value", ARG_INT, false }, { NULL, 0, false } };
+static const struct arg_spec args_block_attach[] = {
+    { "domain", ARG_DOMAIN, true }, { "specs", ARG_STRINGS, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_block_detach[] = {
+    { "domain", ARG_DOMAIN, true }, { "vdev", ARG_STRING, true },
+    { "force", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_network_attach[] = {
+    { "domain", ARG_DOMAIN, true }, { "specs", ARG_STRINGS, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_network_detach[] = {
+    { "domain", ARG_DOMAIN, true }, { "device", ARG_STRING, true },
+    { NULL, 0, false } };
 static const struct arg_spec args_autostart_add[] = {
     { "config", ARG_STRING, true }, { NULL, 0, false } };
 static const struct arg_spec args_autostart_remove[] = {
@@ -1921,6 +2139,8 @@ static const struct cmd cmds[] = {
     { "unpause", cmd_domain_op, 0, args_domain, XLD_OP_UNPAUSE },
     { "save", cmd_domain_op, 0, args_save, XLD_OP_SAVE },
     { "restore", cmd_restore, 0, args_restore, 0 },
+    { "migrate", cmd_migrate, 0, args_migrate, 0 },
+    { "migrate-receive", cmd_migrate_receive, 0, args_migrate_receive, 0 },
     { "mem-set", cmd_domain_op, 0, args_mem, XLD_OP_MEM_SET },
     { "mem-max", cmd_domain_op, 0, args_mem, XLD_OP_MEM_MAX },
     { "vcpu-set", cmd_domain_op, 0, args_vcpu, XLD_OP_VCPU_SET },
@@ -1932,6 +2152,16 @@ static const struct cmd cmds[] = {
     { "sched-get", cmd_sched_get, CMD_READONLY, args_domain_opt, 0 },
     { "sched-set", cmd_domain_op, 0, args_sched_set, XLD_OP_SCHED_SET },
     { "sysrq", cmd_domain_op, 0, args_sysrq, XLD_OP_SYSRQ },
+    { "block-attach", cmd_device_op, 0, args_block_attach,
+      XLD_OP_DISK_ATTACH },
+    { "block-detach", cmd_device_op, 0, args_block_detach,
+      XLD_OP_DISK_DETACH },
+    { "block-list", cmd_device_list, CMD_READONLY, args_domain, 0 },
+    { "network-attach", cmd_device_op, 0, args_network_attach,
+      XLD_OP_NIC_ATTACH },
+    { "network-detach", cmd_device_op, 0, args_network_detach,
+      XLD_OP_NIC_DETACH },
+    { "network-list", cmd_device_list, CMD_READONLY, args_domain, 0 },
     { "stats", cmd_stats, CMD_READONLY, args_none, 0 },
     { "metrics", cmd_metrics, CMD_READONLY, args_none, 0 },
     { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },

@@ -753,15 +753,17 @@ static uint32_t get_u32(const unsigned char *p)
     return v;
 }
 
-int xld_image_write_header(int fd, const char *json,
-                           const struct xld_record *rec)
+int xld_image_header_make(const char *json, const struct xld_record *rec,
+                          unsigned char **out, size_t *outlen)
 {
-    unsigned char hdr[IMAGE_HEADER_SIZE], *opt = NULL, *p;
+    unsigned char *buf = NULL, *p;
     size_t jlen = json ? strlen(json) + 1 : 0, rlen = 0, optlen;
     char *doc = NULL;
     uint32_t flags = IMAGE_FLAG_STREAMV2;
     int rc;
 
+    *out = NULL;
+    *outlen = 0;
     rc = xld_record_to_json(rec, false, &doc, &rlen);
     if (rc)
         goto out;
@@ -770,19 +772,19 @@ int xld_image_write_header(int fd, const char *json,
         rc = EFBIG;
         goto out;
     }
-    opt = malloc(optlen);
-    if (!opt) {
+    buf = malloc(IMAGE_HEADER_SIZE + optlen);
+    if (!buf) {
         rc = ENOMEM;
         goto out;
     }
     if (jlen)
         flags |= IMAGE_FLAG_JSON;
-    memcpy(hdr, image_magic, sizeof(image_magic));
-    put_u32(hdr + 32, IMAGE_BYTEORDER);
-    put_u32(hdr + 36, flags);
-    put_u32(hdr + 40, 0);
-    put_u32(hdr + 44, (uint32_t)optlen);
-    p = opt;
+    memcpy(buf, image_magic, sizeof(image_magic));
+    put_u32(buf + 32, IMAGE_BYTEORDER);
+    put_u32(buf + 36, flags);
+    put_u32(buf + 40, 0);
+    put_u32(buf + 44, (uint32_t)optlen);
+    p = buf + IMAGE_HEADER_SIZE;
     put_u32(p, (uint32_t)jlen);
     p += 4;
     if (jlen) {
@@ -794,13 +796,26 @@ int xld_image_write_header(int fd, const char *json,
     put_u32(p, (uint32_t)rlen);
     p += 4;
     memcpy(p, doc, rlen);
-    rc = write_all(fd, hdr, sizeof(hdr));
-    if (!rc)
-        rc = write_all(fd, opt, optlen);
+    *out = buf;
+    *outlen = IMAGE_HEADER_SIZE + optlen;
+    buf = NULL;
 
 out:
-    free(opt);
+    free(buf);
     free(doc);
+    return rc;
+}
+
+int xld_image_write_header(int fd, const char *json,
+                           const struct xld_record *rec)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = xld_image_header_make(json, rec, &buf, &len);
+
+    if (!rc)
+        rc = write_all(fd, buf, len);
+    free(buf);
     return rc;
 }
 
@@ -823,11 +838,86 @@ static int read_all(int fd, void *buf, size_t len)
     return 0;
 }
 
+int xld_image_header_optlen(const unsigned char *hdr,
+                            struct xld_image_info *ii, uint32_t *optlen,
+                            char *err, size_t errlen)
+{
+    err[0] = '\0';
+    if (memcmp(hdr, image_magic, sizeof(image_magic))) {
+        snprintf(err, errlen, "not a Xen save image (wrong magic number)");
+        return EINVAL;
+    }
+    if (get_u32(hdr + 32) != IMAGE_BYTEORDER) {
+        snprintf(err, errlen, "the image was saved on a host of another "
+                 "byte order");
+        return EINVAL;
+    }
+    ii->mandatory_flags = get_u32(hdr + 36);
+    if (ii->mandatory_flags & ~(IMAGE_FLAG_JSON | IMAGE_FLAG_STREAMV2)) {
+        snprintf(err, errlen, "the image has mandatory flags 0x%" PRIx32
+                 " that this xld does not know",
+                 ii->mandatory_flags & ~(IMAGE_FLAG_JSON
+                                         | IMAGE_FLAG_STREAMV2));
+        return EINVAL;
+    }
+    *optlen = get_u32(hdr + 44);
+    if (*optlen > IMAGE_MAX_OPTDATA) {
+        snprintf(err, errlen, "the header announces %" PRIu32 " bytes of "
+                 "config: not an image", *optlen);
+        return EINVAL;
+    }
+    return 0;
+}
+
+int xld_image_header_parse_opt(const unsigned char *opt, uint32_t optlen,
+                               struct xld_image_info *ii, char *err,
+                               size_t errlen)
+{
+    uint32_t left = optlen, jlen;
+    int rc;
+
+    err[0] = '\0';
+    if (left < 4)
+        return 0;
+    jlen = get_u32(opt);
+    left -= 4;
+    if (jlen > left) {
+        snprintf(err, errlen, "the config in the header is truncated");
+        return EINVAL;
+    }
+    if (jlen && (ii->mandatory_flags & IMAGE_FLAG_JSON)) {
+        ii->json = strndup((const char *)opt + 4, jlen);
+        if (!ii->json)
+            return ENOMEM;
+    }
+    left -= jlen;
+    if (left >= 8 && !memcmp(opt + optlen - left, xld_chunk_magic, 4)) {
+        const unsigned char *chunk = opt + optlen - left;
+        uint32_t rlen = get_u32(chunk + 4);
+        char rerr[200];
+
+        if (rlen > left - 8) {
+            snprintf(err, errlen, "xld's part of the header is truncated");
+            return EINVAL;
+        }
+        rc = xld_record_from_json(&ii->rec, (const char *)chunk + 8, rlen,
+                                  rerr, sizeof(rerr));
+        if (rc == ENOMEM)
+            return rc;
+        if (rc) {
+            snprintf(err, errlen, "xld's part of the header: %s", rerr);
+            return EINVAL;
+        }
+        ii->has_rec = true;
+    }
+    return 0;
+}
+
 int xld_image_read_header(int fd, struct xld_image_info *ii, char *err,
                           size_t errlen)
 {
     unsigned char hdr[IMAGE_HEADER_SIZE], *opt = NULL;
-    uint32_t optlen, left, jlen;
+    uint32_t optlen;
     int rc;
 
     err[0] = '\0';
@@ -838,30 +928,9 @@ int xld_image_read_header(int fd, struct xld_image_info *ii, char *err,
         rc = EINVAL;
         goto out;
     }
-    rc = EINVAL;
-    if (memcmp(hdr, image_magic, sizeof(image_magic))) {
-        snprintf(err, errlen, "not a Xen save image (wrong magic number)");
+    rc = xld_image_header_optlen(hdr, ii, &optlen, err, errlen);
+    if (rc)
         goto out;
-    }
-    if (get_u32(hdr + 32) != IMAGE_BYTEORDER) {
-        snprintf(err, errlen, "the image was saved on a host of another "
-                 "byte order");
-        goto out;
-    }
-    ii->mandatory_flags = get_u32(hdr + 36);
-    if (ii->mandatory_flags & ~(IMAGE_FLAG_JSON | IMAGE_FLAG_STREAMV2)) {
-        snprintf(err, errlen, "the image has mandatory flags 0x%" PRIx32
-                 " that this xld does not know",
-                 ii->mandatory_flags & ~(IMAGE_FLAG_JSON
-                                         | IMAGE_FLAG_STREAMV2));
-        goto out;
-    }
-    optlen = get_u32(hdr + 44);
-    if (optlen > IMAGE_MAX_OPTDATA) {
-        snprintf(err, errlen, "the header announces %" PRIu32 " bytes of "
-                 "config: not an image", optlen);
-        goto out;
-    }
     opt = malloc(optlen ? optlen : 1);
     if (!opt) {
         rc = ENOMEM;
@@ -874,46 +943,7 @@ int xld_image_read_header(int fd, struct xld_image_info *ii, char *err,
         rc = EINVAL;
         goto out;
     }
-    rc = EINVAL;
-    left = optlen;
-    if (left >= 4) {
-        jlen = get_u32(opt);
-        left -= 4;
-        if (jlen > left) {
-            snprintf(err, errlen, "the config in the header is truncated");
-            goto out;
-        }
-        if (jlen && (ii->mandatory_flags & IMAGE_FLAG_JSON)) {
-            ii->json = strndup((const char *)opt + 4, jlen);
-            if (!ii->json) {
-                rc = ENOMEM;
-                goto out;
-            }
-        }
-        left -= jlen;
-        if (left >= 8 && !memcmp(opt + optlen - left, xld_chunk_magic, 4)) {
-            const unsigned char *chunk = opt + optlen - left;
-            uint32_t rlen = get_u32(chunk + 4);
-            char rerr[200];
-
-            if (rlen > left - 8) {
-                snprintf(err, errlen, "xld's part of the header is "
-                         "truncated");
-                goto out;
-            }
-            rc = xld_record_from_json(&ii->rec, (const char *)chunk + 8,
-                                      rlen, rerr, sizeof(rerr));
-            if (rc == ENOMEM)
-                goto out;
-            if (rc) {
-                snprintf(err, errlen, "xld's part of the header: %s", rerr);
-                rc = EINVAL;
-                goto out;
-            }
-            ii->has_rec = true;
-        }
-    }
-    rc = 0;
+    rc = xld_image_header_parse_opt(opt, optlen, ii, err, errlen);
 
 out:
     free(opt);

@@ -145,10 +145,25 @@ void xld_image_info_dispose(struct xld_image_info *ii);
 /* Write the header to fd, at its current offset. */
 int xld_image_write_header(int fd, const char *json,
                            const struct xld_record *rec);
+/* The same header in memory (*out malloc'd, *len bytes), for a
+ * migration, which sends it through the event loop. */
+int xld_image_header_make(const char *json, const struct xld_record *rec,
+                          unsigned char **out, size_t *len);
 /* Read and check the header; fd is left at the first byte of the
  * hypervisor's stream.  EINVAL with a reason in err for a file that is
  * not an image xld can restore. */
 int xld_image_read_header(int fd, struct xld_image_info *ii, char *err,
                           size_t errlen);
+/* The same in two steps, for a header that arrives through the event
+ * loop (a migration): the fixed part (XLD_IMAGE_FIXED bytes) is checked
+ * and says how many bytes of optional data follow; then those are
+ * parsed.  EINVAL with a reason in err, or ENOMEM. */
+#define XLD_IMAGE_FIXED 48
+int xld_image_header_optlen(const unsigned char *fixed,
+                            struct xld_image_info *ii, uint32_t *optlen,
+                            char *err, size_t errlen);
+int xld_image_header_parse_opt(const unsigned char *opt, uint32_t optlen,
+                               struct xld_image_info *ii, char *err,
+                               size_t errlen);
 
 #endif /* XLD_STATE_H */

@@ -429,3 +429,149 @@ void xld_xd_shutdown_flags(const char *opts, bool *wait, bool *force,
         p += n;
     }
 }
+
+void xld_xd_migrate_init(struct xld_xd_migrate *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void xld_xd_migrate_dispose(struct xld_xd_migrate *m)
+{
+    free(m->ssh);
+    free(m->config);
+    free(m->host);
+    xld_xd_migrate_init(m);
+}
+
+/*
+ * The next word of a command line, as sh splits one: blanks separate
+ * words, quotes and backslashes group them.  *p moves past the word;
+ * *out is malloc'd, NULL at the end of the text.  EINVAL for an
+ * unterminated quote, ENOMEM.
+ */
+static int next_word(const char **p, char **out)
+{
+    const char *s = *p + strspn(*p, " \t\n");
+    char *w, *o;
+
+    *out = NULL;
+    if (!*s) {
+        *p = s;
+        return 0;
+    }
+    w = o = malloc(strlen(s) + 1);
+    if (!w)
+        return ENOMEM;
+    while (*s && !strchr(" \t\n", *s)) {
+        if (*s == '\'') {
+            const char *e = strchr(s + 1, '\'');
+
+            if (!e)
+                goto bad;
+            memcpy(o, s + 1, (size_t)(e - s - 1));
+            o += e - s - 1;
+            s = e + 1;
+        } else if (*s == '"') {
+            for (s++; *s && *s != '"'; s++) {
+                if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+                    s++;
+                *o++ = *s;
+            }
+            if (*s != '"')
+                goto bad;
+            s++;
+        } else if (*s == '\\' && s[1]) {
+            *o++ = s[1];
+            s += 2;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+    *p = s;
+    *out = w;
+    return 0;
+bad:
+    free(w);
+    return EINVAL;
+}
+
+int xld_xd_migrate_parse(const char *setting, struct xld_xd_migrate *m,
+                         char *err, size_t errlen)
+{
+    const char *p = setting;
+    char *w = NULL, **slot;
+    int rc;
+
+    xld_xd_migrate_dispose(m);
+    err[0] = '\0';
+    for (;;) {
+        free(w);
+        rc = next_word(&p, &w);
+        if (rc == EINVAL)
+            snprintf(err, errlen, "a quote is not closed");
+        if (rc || !w)
+            break;
+        slot = NULL;
+        if (!strcmp(w, "-e") || !strcmp(w, "-F"))
+            m->no_wait = true;
+        else if (!strcmp(w, "-p"))
+            m->paused = true;
+        else if (!strcmp(w, "--debug"))
+            m->debug = true;
+        else if (!strcmp(w, "--live"))
+            ;   /* always live */
+        else if (!strncmp(w, "-s", 2))
+            slot = &m->ssh;
+        else if (!strncmp(w, "-C", 2))
+            slot = &m->config;
+        else if (w[0] == '-' && w[1]) {
+            snprintf(err, errlen, "the option '%.40s' is not one of xl "
+                     "migrate's that xld knows", w);
+            rc = EINVAL;
+            break;
+        } else if (m->host) {
+            snprintf(err, errlen, "more than one host ('%.40s', '%.40s')",
+                     m->host, w);
+            rc = EINVAL;
+            break;
+        } else {
+            m->host = w;
+            w = NULL;
+            continue;
+        }
+        if (!slot)
+            continue;
+        /* -sVALUE, or -s VALUE. */
+        free(*slot);
+        *slot = NULL;
+        if (w[2]) {
+            *slot = strdup(w + 2);
+            if (!*slot)
+                rc = ENOMEM;
+        } else {
+            char flag = w[1];
+
+            free(w);
+            rc = next_word(&p, &w);
+            if (!rc && !w) {
+                snprintf(err, errlen, "-%c needs a value", flag);
+                rc = EINVAL;
+            }
+            if (!rc) {
+                *slot = w;
+                w = NULL;
+            }
+        }
+        if (rc)
+            break;
+    }
+    free(w);
+    if (!rc && !m->host) {
+        snprintf(err, errlen, "no host to migrate to");
+        rc = EINVAL;
+    }
+    if (rc == ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}

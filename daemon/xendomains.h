@@ -81,4 +81,26 @@ int xld_xd_parse_file(struct xld_xd *xd, const char *path);
 void xld_xd_shutdown_flags(const char *opts, bool *wait, bool *force,
                            char *bad, size_t badlen);
 
+/*
+ * XENDOMAINS_MIGRATE: what follows `xl migrate ID` in upstream's script,
+ * options and the host ("-s '' 'ssh h2 xlctl migrate-receive'", "h2
+ * --live").  Upstream's unquoted $XENDOMAINS_MIGRATE only splits at
+ * blanks; xld splits it as sh splits a command line, so quotes group
+ * words (a setting without quotes means the same to both).  Options:
+ * -s CMD, -C FILE, -e (and -F), -p, --debug, --live.
+ */
+struct xld_xd_migrate {
+    char *ssh;                   /* -s, or NULL: "ssh" */
+    char *config;                /* -C, or NULL */
+    char *host;
+    bool no_wait, paused, debug;
+};
+
+void xld_xd_migrate_init(struct xld_xd_migrate *m);
+void xld_xd_migrate_dispose(struct xld_xd_migrate *m);
+/* 0, or EINVAL with why in err (an option xld does not know, no host, a
+ * quote not closed), or ENOMEM. */
+int xld_xd_migrate_parse(const char *setting, struct xld_xd_migrate *m,
+                         char *err, size_t errlen);
+
 #endif /* XLD_XENDOMAINS_H */

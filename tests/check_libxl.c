@@ -227,6 +227,41 @@ static struct timeval in_ms(int ms)
     return out;
 }
 
+static void count_calls(void *opaque, int fd, short revents)
+{
+    (void)fd;
+    (void)revents;
+    (*(int *)opaque)++;
+}
+
+/* A watch paused (no events) on an fd whose peer is gone: poll would
+ * report the hangup whatever the events; the loop must not call it, nor
+ * spin, until it asks for something again. */
+START_TEST(paused_watch_on_a_hangup)
+{
+    struct xld_loop *loop;
+    struct xld_watch *w;
+    int p[2], calls = 0;
+
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(close(p[1]), 0);
+    ck_assert_int_eq(xld_loop_new(&loop), 0);
+    ck_assert_int_eq(xld_loop_watch(loop, p[0], 0, count_calls, &calls, &w),
+                     0);
+    ck_assert_int_eq(xld_loop_timer(loop, 100, stop_loop, loop, NULL), 0);
+    xld_loop_run(loop);
+    ck_assert_int_eq(calls, 0);
+    /* Asked for input again: the hangup is told. */
+    xld_loop_watch_events(w, POLLIN);
+    ck_assert_int_eq(xld_loop_timer(loop, 50, stop_loop, loop, NULL), 0);
+    xld_loop_run(loop);
+    ck_assert_int_gt(calls, 0);
+    xld_loop_unwatch(w);
+    xld_loop_free(loop);
+    close(p[0]);
+}
+END_TEST
+
 START_TEST(timeouts_fire_once)
 {
     struct rec r;
@@ -391,6 +426,7 @@ int main(void)
     tcase_add_test(tc, log_levels);
     tcase_add_test(tc, timeout_arithmetic);
     tcase_add_test(tc, timeouts_fire_once);
+    tcase_add_test(tc, paused_watch_on_a_hangup);
     tcase_add_test(tc, fds);
     tcase_add_test(tc, open_without_xen);
     suite_add_tcase(s, tc);

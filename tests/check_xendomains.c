@@ -237,6 +237,46 @@ START_TEST(shutdown_flags)
 }
 END_TEST
 
+/* XENDOMAINS_MIGRATE: xl migrate's options and the host, split as sh
+ * splits a command line. */
+START_TEST(migrate_args)
+{
+    struct xld_xd_migrate m;
+    char err[200];
+
+    xld_xd_migrate_init(&m);
+    ck_assert_int_eq(xld_xd_migrate_parse("host2 --live", &m, err,
+                                          sizeof(err)), 0);
+    ck_assert_str_eq(m.host, "host2");
+    ck_assert_ptr_null(m.ssh);
+    ck_assert(!m.paused && !m.no_wait && !m.debug);
+    ck_assert_int_eq(xld_xd_migrate_parse("-s '' 'XLD_SOCKET=/x xlctl "
+                                          "migrate-receive' -p -e --debug",
+                                          &m, err, sizeof(err)), 0);
+    ck_assert_str_eq(m.ssh, "");
+    ck_assert_str_eq(m.host, "XLD_SOCKET=/x xlctl migrate-receive");
+    ck_assert(m.paused && m.no_wait && m.debug);
+    ck_assert_int_eq(xld_xd_migrate_parse("-s\"ssh -p 22\" -C/etc/x.cfg h\\ 2",
+                                          &m, err, sizeof(err)), 0);
+    ck_assert_str_eq(m.ssh, "ssh -p 22");
+    ck_assert_str_eq(m.config, "/etc/x.cfg");
+    ck_assert_str_eq(m.host, "h 2");
+    ck_assert_int_eq(xld_xd_migrate_parse("-D h2", &m, err, sizeof(err)),
+                     EINVAL);
+    ck_assert(strstr(err, "-D"));
+    ck_assert_int_eq(xld_xd_migrate_parse("h1 h2", &m, err, sizeof(err)),
+                     EINVAL);
+    ck_assert_int_eq(xld_xd_migrate_parse("--live", &m, err, sizeof(err)),
+                     EINVAL);
+    ck_assert(strstr(err, "no host"));
+    ck_assert_int_eq(xld_xd_migrate_parse("-s 'ssh h2", &m, err,
+                                          sizeof(err)), EINVAL);
+    ck_assert_int_eq(xld_xd_migrate_parse("h2 -s", &m, err, sizeof(err)),
+                     EINVAL);
+    xld_xd_migrate_dispose(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xendomains");
@@ -254,6 +294,7 @@ int main(void)
     tcase_add_test(tc, binary_and_empty);
     tcase_add_test(tc, files);
     tcase_add_test(tc, shutdown_flags);
+    tcase_add_test(tc, migrate_args);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);

@@ -92,4 +92,12 @@ check "config show of a missing file exits 1" [ "$rc" -eq 1 ]
 check "config show of a missing file: the file's error" grep -q "/no/such/file.cfg" "$tmp/err"
 run "$XLCTL" --socket "$ro" config show web1
 check "config show DOM on the read-only socket" cmp -s "$tmp/out" "$tmp/web1.cfg"
+
+# create -c: the domain is created, then xlctl attaches to its console
+# (which the simulator does not have, and says so).
+cfg conweb
+run x create -c "$tmp/conweb.cfg"
+check "create -c on the sim exits 1 (no console)" [ "$rc" -eq 1 ]
+check "create -c says why" grep -q "sim backend has no guest consoles" "$tmp/err"
+check "create -c created the domain" exists conweb
 finish

@@ -51,7 +51,7 @@ check "no guest is left" eventually 5 eval '[ "$(nguests)" -eq 0 ]'
 # command is not run.
 cfg w1; x create -q "$tmp/w1.cfg"
 xendomains 'XENDOMAINS_SYSRQ="s xy u"' 'XENDOMAINS_USLEEP=300000' \
-    'XENDOMAINS_MIGRATE="host2 --live"' \
+    'XENDOMAINS_MIGRATE="-s false host2 --live"' \
     "XENDOMAINS_STOP_MAXWAIT=\$(touch $tmp/pwned)" "touch $tmp/pwned2" \
     'XENDOMAINS_BOGUS=1'
 run x host stop
@@ -69,7 +69,7 @@ sysrq_gap() {   # the ms between the two keys, from xld's log
     grep "w1 (domid [0-9]*) got SysRq" "$tmp/xld.log" | awk '{ split($1, t, ":"); ms[NR] = (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 } END { print int(ms[2] - ms[1]) }'
 }
 check "XENDOMAINS_USLEEP passed between the keys" [ "$(sysrq_gap)" -ge 290 ]
-check "migration is said to be unsupported" grep -q 'XENDOMAINS_MIGRATE is set' "$tmp/err"
+check "a failed migration falls back to the save" grep -q 'w1: migrating it to host2 failed (.*); saved instead' "$tmp/xld.log"
 check "an expansion is refused with its line" grep -q 'xendomains:[0-9]*: XENDOMAINS_STOP_MAXWAIT: expansions' "$tmp/err"
 check "a command is refused with its line" grep -q 'xendomains:[0-9]*: not an assignment' "$tmp/err"
 check "an unknown setting is a warning" grep -q 'XENDOMAINS_BOGUS: unknown setting' "$tmp/err"
