@@ -62,12 +62,7 @@ static bool check(struct xlcfg *cfg, const char *path,
     return xlcfg_ok(cfg) && !rc;
 }
 
-/*
- * Read the xl.conf that the checks apply, as xl reads /etc/xen/xl.conf
- * before any command, and print what is wrong with it.  Returns false
- * when xl would refuse to run with it (or on ENOMEM).
- */
-static bool load_xlconf(const char *path, struct xlconf *xc)
+bool xlctl_load_xlconf(const char *path, struct xlconf *xc)
 {
     int rc = xlconf_read_file(xc, path);
 
@@ -134,8 +129,8 @@ int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
     /* The meaning of a domain config depends on xl.conf, which xl reads
      * before anything else; a broken one makes xl refuse every config. */
     if (!syntax_only) {
-        if (!load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH,
-                         &xc)) {
+        if (!xlctl_load_xlconf(xlconf_path ? xlconf_path
+                                           : XLCONF_DEFAULT_PATH, &xc)) {
             status = XLCTL_FAIL;
             goto out;
         }

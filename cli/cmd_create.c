@@ -22,28 +22,6 @@
 /* --xl-conf has no short form: xl has no option for it at all. */
 #define OPT_XL_CONF 256
 
-/*
- * Read the xl.conf a dry run applies, as xl reads /etc/xen/xl.conf before
- * any command, and print what is wrong with it.  Returns false when xl
- * would refuse to run with it (or on ENOMEM).
- */
-static bool load_xlconf(const char *path, struct xlconf *xc)
-{
-    int rc = xlconf_read_file(xc, path);
-
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", path, strerror(rc));
-        return false;
-    }
-    xlconf_print_diags(xc, stderr);
-    if (!xlconf_ok(xc)) {
-        fprintf(stderr, "%s: xl refuses to run with this xl.conf until its "
-                "errors are fixed\n", path);
-        return false;
-    }
-    return true;
-}
-
 /* Read a whole config file into *buf (NUL-terminated, *len bytes).
  * Prints why it cannot and returns -1. */
 int xlctl_read_config(const char *path, char **buf, size_t *len)
@@ -267,7 +245,8 @@ int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv)
             status = attach_console(domid);
         goto out;
     }
-    if (!load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH, &xc))
+    if (!xlctl_load_xlconf(xlconf_path ? xlconf_path : XLCONF_DEFAULT_PATH,
+                           &xc))
         goto out;
     /* xl would print SXP then; the JSON is what xld and its tools use. */
     if (xc.output_format == XLCONF_OUTPUT_SXP)

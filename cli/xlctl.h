@@ -53,6 +53,15 @@ void xlctl_usage(const struct xlctl_cmd *cmd, FILE *f);
 int xlctl_cmd_config_check(const struct xlctl_cmd *cmd, int argc,
                            char **argv);
 int xlctl_cmd_create(const struct xlctl_cmd *cmd, int argc, char **argv);
+
+/*
+ * Read the xl.conf that config check and a dry run apply, as xl reads
+ * /etc/xen/xl.conf before any command, into an initialised xc, and print
+ * what is wrong with it.  Returns false when xl would refuse to run with
+ * it (or on ENOMEM).
+ */
+struct xlconf;
+bool xlctl_load_xlconf(const char *path, struct xlconf *xc);
 int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_config_show(const struct xlctl_cmd *cmd, int argc,
