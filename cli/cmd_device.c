@@ -20,82 +20,20 @@
 #include "client.h"
 #include "xlctl.h"
 
-/*
- * The options and operands of a verb: a --help, the short options of
- * optstring (each sets *flag, there is only -f), and min to max operands
- * (max -1: any).  Returns -1 to go on, or the exit status when the verb
- * is done (help printed, or a usage error).
- */
-static int dev_options(const struct xlctl_cmd *cmd, int argc, char **argv,
-                       const char *optstring, const struct option *longopts,
-                       int min, int max, bool *flag)
-{
-    static const struct option none[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    char shorts[32];
-    int c, n;
-
-    snprintf(shorts, sizeof(shorts), "+%sh", optstring);
-    while ((c = getopt_long(argc, argv, shorts, longopts ? longopts : none,
-                            NULL)) != -1) {
-        if (c == 'h') {
-            xlctl_usage(cmd, stdout);
-            return XLCTL_OK;
-        }
-        if (c == '?' || !flag) {
-            xlctl_usage(cmd, stderr);
-            return XLCTL_USAGE;
-        }
-        *flag = true;
-    }
-    n = argc - optind;
-    if (n < min || (max >= 0 && n > max)) {
-        xlctl_usage(cmd, stderr);
-        return XLCTL_USAGE;
-    }
-    return -1;
-}
-
-/* One request on its own connection; xld's error, if any, is printed.
- * a is consumed.  An attach or detach waits for as long as the domain's
- * queue takes. */
-static int dev_call(const struct xlctl_cmd *cmd, struct xlctl_client_args *a)
-{
-    struct xlctl_client c;
-    int status = XLCTL_FAIL;
-
-    xlctl_client_init(&c);
-    if (xlctl_connect(cmd, &c)) {
-        xlctl_client_args_free(a);
-        goto out;
-    }
-    if (xlctl_client_call(&c, cmd->name, a, XLCTL_CLIENT_FOREVER, NULL,
-                          NULL)) {
-        xlctl_client_perror(&c, cmd->name, stderr);
-        goto out;
-    }
-    status = XLCTL_OK;
-out:
-    xlctl_client_dispose(&c);
-    return status;
-}
-
 int xlctl_cmd_block_attach(const struct xlctl_cmd *cmd, int argc,
                            char **argv)
 {
     struct xlctl_client_args *a;
     int status;
 
-    status = dev_options(cmd, argc, argv, "", NULL, 2, -1, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, -1, NULL, NULL);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_strv(a, "specs", argv + optind + 1,
                           (size_t)(argc - optind - 1));
-    return dev_call(cmd, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
@@ -110,14 +48,15 @@ int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
     bool force = false;
     int status;
 
-    status = dev_options(cmd, argc, argv, "f", opts, 2, 2, &force);
+    status = xlctl_options(cmd, argc, argv, "f", opts, 2, 2, xlctl_flag_opt,
+                           &force);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_str(a, "vdev", argv[optind + 1]);
     xlctl_client_arg_bool(a, "force", force);
-    return dev_call(cmd, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 int xlctl_cmd_network_attach(const struct xlctl_cmd *cmd, int argc,
@@ -126,7 +65,7 @@ int xlctl_cmd_network_attach(const struct xlctl_cmd *cmd, int argc,
     struct xlctl_client_args *a;
     int status;
 
-    status = dev_options(cmd, argc, argv, "", NULL, 1, -1, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, -1, NULL, NULL);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
@@ -134,7 +73,7 @@ int xlctl_cmd_network_attach(const struct xlctl_cmd *cmd, int argc,
     if (argc - optind > 1)
         xlctl_client_arg_strv(a, "specs", argv + optind + 1,
                               (size_t)(argc - optind - 1));
-    return dev_call(cmd, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 int xlctl_cmd_network_detach(const struct xlctl_cmd *cmd, int argc,
@@ -143,13 +82,13 @@ int xlctl_cmd_network_detach(const struct xlctl_cmd *cmd, int argc,
     struct xlctl_client_args *a;
     int status;
 
-    status = dev_options(cmd, argc, argv, "", NULL, 2, 2, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_str(a, "device", argv[optind + 1]);
-    return dev_call(cmd, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 static int json_int(yajl_val d, const char *key)
@@ -192,7 +131,7 @@ static int dev_list(const struct xlctl_cmd *cmd, int argc, char **argv,
     struct xlctl_client c;
     int status;
 
-    status = dev_options(cmd, argc, argv, "", NULL, 1, -1, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, -1, NULL, NULL);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);

@@ -60,10 +60,8 @@ static int call(const struct xlctl_cmd *cmd, struct xlctl_client *c,
     return XLCTL_OK;
 }
 
-/* Connect, make one request, and close: for the verbs that need one
- * answer and nothing else.  a is consumed. */
-static int call_once(const struct xlctl_cmd *cmd, const char *execute,
-                     struct xlctl_client_args *a)
+int xlctl_call_once(const struct xlctl_cmd *cmd, const char *execute,
+                    struct xlctl_client_args *a)
 {
     struct xlctl_client c;
     int status = XLCTL_FAIL;
@@ -80,17 +78,10 @@ out:
     return status;
 }
 
-/*
- * Parse the options of a verb: optstring and longopts as for getopt_long
- * (a "help" option is understood in any case).  Calls fn for every other
- * option.  Returns -1 to go on, or the exit status when the verb is done
- * (help printed, or a usage error).  Checks that the number of operands
- * is in [min, max] (max -1: any).
- */
-static int options(const struct xlctl_cmd *cmd, int argc, char **argv,
-                   const char *optstring, const struct option *longopts,
-                   int min, int max,
-                   bool (*fn)(void *opaque, int opt), void *opaque)
+int xlctl_options(const struct xlctl_cmd *cmd, int argc, char **argv,
+                  const char *optstring, const struct option *longopts,
+                  int min, int max,
+                  bool (*fn)(void *opaque, int opt), void *opaque)
 {
     static const struct option none[] = {
         { "help", no_argument, NULL, 'h' },
@@ -404,7 +395,7 @@ int xlctl_cmd_list(const struct xlctl_cmd *cmd, int argc, char **argv)
     yajl_val ret = NULL, doms;
     int status;
 
-    status = options(cmd, argc, argv, "lv", opts, 0, 1, list_opt, &o);
+    status = xlctl_options(cmd, argc, argv, "lv", opts, 0, 1, list_opt, &o);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);
@@ -484,7 +475,7 @@ int xlctl_cmd_info(const struct xlctl_cmd *cmd, int argc, char **argv)
     bool json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 0, 1, json_opt, &json);
+    status = xlctl_options(cmd, argc, argv, "", opts, 0, 1, json_opt, &json);
     if (status >= 0)
         return status;
     if (optind < argc)
@@ -556,7 +547,7 @@ int xlctl_cmd_domid(const struct xlctl_cmd *cmd, int argc, char **argv)
     yajl_val ret = NULL, v;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);
@@ -590,7 +581,7 @@ int xlctl_cmd_domname(const struct xlctl_cmd *cmd, int argc, char **argv)
     char *end;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
     if (status >= 0)
         return status;
     errno = 0;
@@ -677,7 +668,7 @@ int xlctl_cmd_uptime(const struct xlctl_cmd *cmd, int argc, char **argv)
     struct tm tm;
     int status, n;
 
-    status = options(cmd, argc, argv, "s", NULL, 0, -1, uptime_opt,
+    status = xlctl_options(cmd, argc, argv, "s", NULL, 0, -1, uptime_opt,
                      &short_mode);
     if (status >= 0)
         return status;
@@ -739,7 +730,7 @@ int xlctl_cmd_config_show_any(const struct xlctl_cmd *cmd, int argc,
     bool want_json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 1, 1, json_opt, &want_json);
+    status = xlctl_options(cmd, argc, argv, "", opts, 1, 1, json_opt, &want_json);
     if (status >= 0)
         return status;
     arg = argv[optind];
@@ -905,7 +896,7 @@ static int down(const struct xlctl_cmd *cmd, int argc, char **argv,
     long long *domids = NULL, *ids = NULL;
     int status, n = 0, done = 0;
 
-    status = options(cmd, argc, argv, "awF", opts, 0, 1,
+    status = xlctl_options(cmd, argc, argv, "awF", opts, 0, 1,
                      down_opt, &o);
     if (status >= 0)
         return status;
@@ -1012,12 +1003,12 @@ int xlctl_cmd_domain_op(const struct xlctl_cmd *cmd, int argc, char **argv)
     struct xlctl_client_args *a;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, 1, NULL, NULL);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
-    return call_once(cmd, cmd->name, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 /* xl's memory sizes (parse_mem_size_kb): a decimal number of MiB, or
@@ -1061,7 +1052,7 @@ int xlctl_cmd_mem(const struct xlctl_cmd *cmd, int argc, char **argv)
     long long kb;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
     if (status >= 0)
         return status;
     kb = parse_mem_kb(argv[optind + 1]);
@@ -1073,7 +1064,7 @@ int xlctl_cmd_mem(const struct xlctl_cmd *cmd, int argc, char **argv)
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_int(a, "memkb", kb);
-    return call_once(cmd, cmd->name, a);
+    return xlctl_call_once(cmd, cmd->name, a);
 }
 
 int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv)
@@ -1083,7 +1074,7 @@ int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv)
     long n;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
     if (status >= 0)
         return status;
     errno = 0;
@@ -1096,7 +1087,7 @@ int xlctl_cmd_vcpu_set(const struct xlctl_cmd *cmd, int argc, char **argv)
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_int(a, "count", n);
-    return call_once(cmd, "vcpu-set", a);
+    return xlctl_call_once(cmd, "vcpu-set", a);
 }
 
 int xlctl_cmd_rename(const struct xlctl_cmd *cmd, int argc, char **argv)
@@ -1104,13 +1095,13 @@ int xlctl_cmd_rename(const struct xlctl_cmd *cmd, int argc, char **argv)
     struct xlctl_client_args *a;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
     if (status >= 0)
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_str(a, "name", argv[optind + 1]);
-    return call_once(cmd, "rename", a);
+    return xlctl_call_once(cmd, "rename", a);
 }
 
 int xlctl_cmd_sysrq(const struct xlctl_cmd *cmd, int argc, char **argv)
@@ -1118,7 +1109,7 @@ int xlctl_cmd_sysrq(const struct xlctl_cmd *cmd, int argc, char **argv)
     struct xlctl_client_args *a;
     int status;
 
-    status = options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 2, 2, NULL, NULL);
     if (status >= 0)
         return status;
     /* As xl: one letter, said here rather than by xld. */
@@ -1130,12 +1121,12 @@ int xlctl_cmd_sysrq(const struct xlctl_cmd *cmd, int argc, char **argv)
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
     xlctl_client_arg_str(a, "key", argv[optind + 1]);
-    return call_once(cmd, "sysrq", a);
+    return xlctl_call_once(cmd, "sysrq", a);
 }
 
 /* ---- save, restore ------------------------------------------------------ */
 
-static bool flag_opt(void *opaque, int opt)
+bool xlctl_flag_opt(void *opaque, int opt)
 {
     (void)opt;
     *(bool *)opaque = true;
@@ -1178,7 +1169,7 @@ int xlctl_cmd_save(const struct xlctl_cmd *cmd, int argc, char **argv)
     char *path;
     int status;
 
-    status = options(cmd, argc, argv, "c", NULL, 2, 2, flag_opt,
+    status = xlctl_options(cmd, argc, argv, "c", NULL, 2, 2, xlctl_flag_opt,
                      &checkpoint);
     if (status >= 0)
         return status;
@@ -1201,7 +1192,7 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
     char *path;
     int status;
 
-    status = options(cmd, argc, argv, "p", NULL, 1, 1, flag_opt, &paused);
+    status = xlctl_options(cmd, argc, argv, "p", NULL, 1, 1, xlctl_flag_opt, &paused);
     if (status >= 0)
         return status;
     /* xld would say the same, later and less plainly. */
@@ -1334,7 +1325,7 @@ int xlctl_cmd_migrate_receive(const struct xlctl_cmd *cmd, int argc,
     int status, null = -1;
 
     memset(&o, 0, sizeof(o));
-    status = options(cmd, argc, argv, "dep", NULL, 0, 0, migrate_opt, &o);
+    status = xlctl_options(cmd, argc, argv, "dep", NULL, 0, 0, migrate_opt, &o);
     /* -d is xl's debug flag on this side. */
     if (status >= 0)
         return status;
@@ -1446,7 +1437,7 @@ int xlctl_cmd_vcpu_list(const struct xlctl_cmd *cmd, int argc, char **argv)
     yajl_val *rets = NULL, v;
     int status, n;
 
-    status = options(cmd, argc, argv, "", NULL, 0, -1, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 0, -1, NULL, NULL);
     if (status >= 0)
         return status;
     /* One request for all domains, or one per domain asked for. */
@@ -1501,7 +1492,7 @@ int xlctl_cmd_vcpu_pin(const struct xlctl_cmd *cmd, int argc, char **argv)
     long id = -1;
     int status;
 
-    status = options(cmd, argc, argv, "f", opts, 3, 4, flag_opt, &force);
+    status = xlctl_options(cmd, argc, argv, "f", opts, 3, 4, xlctl_flag_opt, &force);
     if (status >= 0)
         return status;
     vcpu = argv[optind + 1];
@@ -1531,7 +1522,7 @@ int xlctl_cmd_vcpu_pin(const struct xlctl_cmd *cmd, int argc, char **argv)
         xlctl_client_arg_str(a, "soft", soft);
     if (force)
         xlctl_client_arg_bool(a, "force", true);
-    return call_once(cmd, "vcpu-pin", a);
+    return xlctl_call_once(cmd, "vcpu-pin", a);
 }
 
 int xlctl_cmd_cpupool_list(const struct xlctl_cmd *cmd, int argc,
@@ -1548,7 +1539,7 @@ int xlctl_cmd_cpupool_list(const struct xlctl_cmd *cmd, int argc,
     bool cpus = false;
     int status;
 
-    status = options(cmd, argc, argv, "c", opts, 0, 1, flag_opt, &cpus);
+    status = xlctl_options(cmd, argc, argv, "c", opts, 0, 1, xlctl_flag_opt, &cpus);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);
@@ -1704,7 +1695,7 @@ int xlctl_cmd_sched_credit2(const struct xlctl_cmd *cmd, int argc,
     const char *sched;
     int status;
 
-    status = options(cmd, argc, argv, "d:w:c:p:r:s", opts, 0, 0, sched_opt,
+    status = xlctl_options(cmd, argc, argv, "d:w:c:p:r:s", opts, 0, 0, sched_opt,
                      &o);
     if (status >= 0)
         return status;
@@ -1730,7 +1721,7 @@ int xlctl_cmd_sched_credit2(const struct xlctl_cmd *cmd, int argc,
         if (o.has_cap)
             xlctl_client_arg_int(a, "cap", o.cap);
         xlctl_client_arg_str(a, "scheduler", "credit2");
-        return call_once(cmd, "sched-set", a);
+        return xlctl_call_once(cmd, "sched-set", a);
     }
     /* What is left only reads: the read-only socket will do. */
     ro = *cmd;
@@ -1901,7 +1892,7 @@ int xlctl_cmd_events(const struct xlctl_cmd *cmd, int argc, char **argv)
     bool json = false;
     int status;
 
-    status = options(cmd, argc, argv, "", opts, 0, 0, json_opt, &json);
+    status = xlctl_options(cmd, argc, argv, "", opts, 0, 0, json_opt, &json);
     if (status >= 0)
         return status;
     /* Interrupted is the normal end: stop cleanly, with status 0.  The
@@ -1954,7 +1945,7 @@ int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc, char **argv)
     char *end;
     int status, n;
 
-    status = options(cmd, argc, argv, "", NULL, 1, 3, NULL, NULL);
+    status = xlctl_options(cmd, argc, argv, "", NULL, 1, 3, NULL, NULL);
     if (status >= 0)
         return status;
     what = argv[optind];
@@ -1990,7 +1981,7 @@ int xlctl_cmd_sim_inject(const struct xlctl_cmd *cmd, int argc, char **argv)
         xlctl_client_arg_domain(a, "domain", dom);
     if (value)
         xlctl_client_arg_int(a, "value", v);
-    return call_once(cmd, "sim-inject", a);
+    return xlctl_call_once(cmd, "sim-inject", a);
 }
 
 /* ---- console ------------------------------------------------------------ */
@@ -2060,7 +2051,7 @@ int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv)
     char domid_s[16], num_s[16];
     int status;
 
-    status = options(cmd, argc, argv, "t:n:", NULL, 1, 1, console_opt, &o);
+    status = xlctl_options(cmd, argc, argv, "t:n:", NULL, 1, 1, console_opt, &o);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);

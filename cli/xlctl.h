@@ -74,6 +74,27 @@ int xlctl_read_config(const char *path, char **buf, size_t *len);
 /* Connect for cmd (the read-only socket will do for a read-only verb);
  * on failure, print why and return -1.  c must be initialised. */
 int xlctl_connect(const struct xlctl_cmd *cmd, struct xlctl_client *c);
+
+/*
+ * Parse the options of a verb: optstring and longopts as for getopt_long
+ * (a "help" option is understood in any case).  Calls fn for every other
+ * option.  Returns -1 to go on, or the exit status when the verb is done
+ * (help printed, or a usage error).  Checks that the number of operands
+ * is in [min, max] (max -1: any).
+ */
+struct option;
+int xlctl_options(const struct xlctl_cmd *cmd, int argc, char **argv,
+                  const char *optstring, const struct option *longopts,
+                  int min, int max,
+                  bool (*fn)(void *opaque, int opt), void *opaque);
+/* An fn for xlctl_options when the one option is a flag: sets the bool
+ * opaque points to. */
+bool xlctl_flag_opt(void *opaque, int opt);
+/* Connect, make one request, and close: for the verbs that need one
+ * answer and nothing else (queries time out, operations wait as long as
+ * they take).  a is consumed.  Returns an exit status. */
+int xlctl_call_once(const struct xlctl_cmd *cmd, const char *execute,
+                    struct xlctl_client_args *a);
 /* Show the PROGRESS events of long operations as one updating line on
  * stderr when it is a terminal, and nothing otherwise. */
 struct xlctl_progress {
