@@ -1215,7 +1215,7 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
 struct migrate_opts {
     const char *ssh;
     const char *config;
-    bool no_wait, paused, debug;
+    bool no_wait, paused, debug, dry_run;
 };
 
 static bool migrate_opt(void *opaque, int opt)
@@ -1244,6 +1244,9 @@ static bool migrate_opt(void *opaque, int opt)
     case 0x200:
         /* xl's migration is always live; --live is for xm's users. */
         return true;
+    case 0x300:
+        o->dry_run = true;
+        return true;
     default:
         return false;
     }
@@ -1254,6 +1257,7 @@ int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv)
     static const struct option longopts[] = {
         { "debug", no_argument, NULL, 0x100 },
         { "live", no_argument, NULL, 0x200 },
+        { "dry-run", no_argument, NULL, 0x300 },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1303,9 +1307,15 @@ int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv)
     xlctl_client_arg_bool(a, "paused", o.paused);
     xlctl_client_arg_bool(a, "debug", o.debug);
     xlctl_client_arg_bool(a, "no_wait", o.no_wait);
+    if (o.dry_run)
+        xlctl_client_arg_bool(a, "dry_run", true);
     free(text);
     free(path);
-    return long_op(cmd, "migrate", a);
+    status = long_op(cmd, "migrate", a);
+    if (status == XLCTL_OK && o.dry_run)
+        printf("%s: the target would take it (dry run: nothing moved)\n",
+               argv[optind]);
+    return status;
 }
 
 /*
@@ -1321,11 +1331,14 @@ int xlctl_cmd_migrate_receive(const struct xlctl_cmd *cmd, int argc,
     struct xlctl_client c;
     struct xlctl_client_args *a;
     const int fds[2] = { STDIN_FILENO, STDOUT_FILENO };
+    yajl_val ret = NULL, v = NULL, domid;
+    const char *dpath[] = { "domid", NULL };
     long long id;
     int status, null = -1;
 
     memset(&o, 0, sizeof(o));
-    status = xlctl_options(cmd, argc, argv, "dep", NULL, 0, 0, migrate_opt, &o);
+    status = xlctl_options(cmd, argc, argv, "dep", NULL, 0, 0, migrate_opt,
+                           &o);
     /* -d is xl's debug flag on this side. */
     if (status >= 0)
         return status;
@@ -1347,14 +1360,19 @@ int xlctl_cmd_migrate_receive(const struct xlctl_cmd *cmd, int argc,
         fprintf(stderr, "xlctl: /dev/null: %s\n", strerror(errno));
         goto out;
     }
-    if (xlctl_client_wait(&c, id, XLCTL_CLIENT_FOREVER, NULL, NULL)) {
+    if (xlctl_client_wait(&c, id, XLCTL_CLIENT_FOREVER, &ret, &v)) {
         xlctl_client_perror(&c, cmd->name, stderr);
         goto out;
     }
-    fprintf(stderr, "xlctl: migrate-receive: the domain runs here\n");
+    /* A dry run (the sender's migrate --dry-run) made no domain. */
+    domid = v ? yajl_tree_get(v, dpath, yajl_t_number) : NULL;
+    fprintf(stderr, "xlctl: migrate-receive: %s\n", domid
+            ? "the domain runs here"
+            : "dry run: the domain would be taken here");
     status = XLCTL_OK;
 
 out:
+    yajl_tree_free(ret);
     if (null >= 0)
         close(null);
     xlctl_client_dispose(&c);

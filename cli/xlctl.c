@@ -78,14 +78,17 @@ const struct xlctl_cmd xlctl_cmds[] = {
       "restore a domain saved in FILE (-p: leave it paused)",
       XLCTL_DAEMON },
     { "migrate", xlctl_cmd_migrate,
-      "[-s SSHCOMMAND] [-e] [-C CONFIG] [-p] [--debug] [--live] DOM HOST",
+      "[-s SSHCOMMAND] [-e] [-C CONFIG] [-p] [--debug] [--live] "
+      "[--dry-run] DOM HOST",
       "move a running domain to HOST's xld, live, as xl migrate does: "
       "through `ssh HOST xlctl migrate-receive` (-s: that ssh command "
       "instead; -s '': HOST is the whole command), and destroyed here "
       "only once it runs there (-C: send that config file instead of the "
       "domain's; -p: leave it paused there; -e: the target does not wait "
       "for the guest, passed on as xl does; --debug: check the memory "
-      "sent; --live: accepted, as migration is always live)",
+      "sent; --live: accepted, as migration is always live; --dry-run: "
+      "the target checks the name, uuid, config and memory, and nothing "
+      "moves)",
       XLCTL_DAEMON },
     { "migrate-receive", xlctl_cmd_migrate_receive, "[-d] [-e] [-p]",
       "the target's end of a migration, run by the sender through ssh: "

@@ -899,7 +899,14 @@ static void op_ao_done(libxl_ctx *ctx, int rc, void *for_callback)
 static void claim_domid(struct lx *lx, uint32_t domid, const libxl_uuid *uuid)
 {
     struct lx_op *op;
+    struct lx_death *d;
 
+    /* A domain followed already is not new.  It may have the uuid: a
+     * migration to this host itself restores a domain while the one it
+     * comes from still runs, as xl's localhost migration does. */
+    LIST_FOREACH(d, &lx->deaths, link)
+        if (d->domid == domid)
+            return;
     LIST_FOREACH(op, &lx->ops, link) {
         if ((op->kind != LX_OP_CREATE && op->kind != LX_OP_RESTORE)
             || op->stage != LX_STAGE_MAIN || !op->in_libxl

@@ -96,6 +96,7 @@ struct xld_dm_op {
     char *config;
     char *filename;
     bool debug;
+    bool dry_run;               /* migrate --dry-run */
     struct xld_mig_sender *mig;
     bool suspended;
     char *home_name;
@@ -437,10 +438,43 @@ static int domain_set_name(struct xld_domain *dom, const char *name)
 static void domain_save(struct xld_domain *dom)
 {
     struct xld_dm *dm = dom->dm;
+    bool incoming = xld_record_incoming(&dom->rec);
 
     if (!dom->managed || dom->state == XLD_DS_GONE)
         return;
-    xld_state_write(dm->st, &dom->rec);
+    if (xld_state_write(dm->st, &dom->rec))
+        return;
+    /* A migrated domain renamed from NAME--incoming to its own name:
+     * its record moved to the file of that name, written first, so that
+     * a crash in between leaves one of the two. */
+    if (dom->incoming_file && !incoming)
+        xld_state_remove(dm->st, &dom->uuid, true);
+    dom->incoming_file = incoming;
+}
+
+/*
+ * The domain's record goes.  A migration to this host itself leaves two
+ * domains of one uuid for a while, the one leaving (renamed
+ * NAME--migratedaway) and the one arriving: their records are two files
+ * while the arriving one is NAME--incoming, and one once it takes NAME.
+ * The file then belongs to whichever remains, which writes it again.
+ */
+static void domain_forget(struct xld_domain *dom)
+{
+    bool incoming = xld_record_incoming(&dom->rec);
+    struct xld_domain *o;
+
+    TAILQ_FOREACH(o, &dom->dm->domains, link) {
+        if (o != dom && o->managed && o->state != XLD_DS_GONE
+            && !libxl_uuid_compare(&o->uuid, &dom->uuid)
+            && xld_record_incoming(&o->rec) == incoming) {
+            domain_save(o);
+            return;
+        }
+    }
+    xld_state_remove(dom->dm->st, &dom->uuid, incoming);
+    if (dom->incoming_file && !incoming)
+        xld_state_remove(dom->dm->st, &dom->uuid, true);
 }
 
 static void domain_store_userdata(struct xld_domain *dom)
@@ -958,9 +992,10 @@ static struct xld_domain *adopt(struct xld_dm *dm, struct xld_dominfo *di,
                  dom->name, di->domid, strerror(-rc));
     }
     if (rec && released) {
-        xld_state_remove(dm->st, &rec->uuid);
+        xld_state_remove(dm->st, &rec->uuid, xld_record_incoming(rec));
     } else if (rec) {
         /* The record is the newer of the two: it is written first. */
+        dom->incoming_file = xld_record_incoming(rec);
         dom->rec = *rec;
         xld_record_init(rec);
         dom->managed = true;
@@ -985,9 +1020,16 @@ static struct xld_domain *adopt(struct xld_dm *dm, struct xld_dominfo *di,
             if (!have_ud)
                 domain_store_userdata(dom);
             /* Found by its userdata alone: the state folder was lost or
-             * the record never written; write it now. */
-            if (!rec)
-                xld_state_write(dm->st, &dom->rec);
+             * the record never written; write it now.  So too when a
+             * migrated domain took its name but its record did not
+             * follow yet. */
+            if (!rec || dom->incoming_file
+                != xld_record_incoming(&dom->rec)) {
+                if (!xld_state_write(dm->st, &dom->rec)
+                    && dom->incoming_file)
+                    xld_state_remove(dm->st, &dom->uuid, true);
+                dom->incoming_file = xld_record_incoming(&dom->rec);
+            }
         }
     }
     dom->info = *di;
@@ -1205,13 +1247,12 @@ static void queue_action(struct xld_domain *dom, libxl_shutdown_reason reason)
  */
 static void domain_gone(struct xld_domain *dom)
 {
-    struct xld_dm *dm = dom->dm;
     struct xld_dm_op *op;
 
     if (dom->state == XLD_DS_GONE)
         return;
     if (dom->managed)
-        xld_state_remove(dm->st, &dom->uuid);
+        domain_forget(dom);
     if (dom->domid != XLD_NO_DOMID)
         emit(dom, "destroyed", NULL, NULL);
     dom->state = XLD_DS_GONE;
@@ -1358,7 +1399,7 @@ static void created(void *opaque, int rc)
         xld_err("%s %s: %s", restore ? "restoring" : "creating", dom->name,
                 strerror(-rc));
         if (dom->state != XLD_DS_GONE) {
-            xld_state_remove(dom->dm->st, &dom->uuid);
+            domain_forget(dom);
             dom->managed = false;
             dom->domid = XLD_NO_DOMID;
             domain_gone(dom);
@@ -1615,6 +1656,12 @@ static void migrate_finished(void *opaque, enum xld_mig_outcome outcome,
     /* The conversation is over; what remains is ours to do. */
     xld_mig_sender_free(op->mig);
     op->mig = NULL;
+    if (outcome == XLD_MIG_CHECKED) {
+        /* A dry run: the guest never stopped, and stays ours. */
+        end_op(dom, false);
+        op_finish(op, 0, "the target would take %s", dom->name);
+        goto out;
+    }
     if (outcome == XLD_MIG_DONE) {
         op->stage = STAGE_DESTROYING;
         rrc = be->ops->destroy(be, dom->domid, migrate_destroyed, op);
@@ -1708,8 +1755,9 @@ static void start_migrate(struct xld_dm_op *op)
     args.name = dom->name;
     args.header = hdr;
     args.header_len = len;
-    args.paused = op->paused;
-    args.debug = op->debug;
+    args.flags = (op->paused ? XLD_MIG_F_PAUSED : 0)
+        | (op->debug ? XLD_MIG_F_DEBUG : 0)
+        | (op->dry_run ? XLD_MIG_F_CHECK : 0);
     begin_op(dom, "migrate", NULL);
     op->stage = STAGE_MIGRATING;
     rc = xld_mig_sender_start(op->dm->loop, &args, &hooks, op, &op->mig);
@@ -3071,24 +3119,52 @@ static bool absolute(const char *path)
     return path && path[0] == '/';
 }
 
-/* Check that a new domain's name and uuid are free; 0 or -EEXIST, with
- * the reason in why. */
-static int check_free(struct xld_dm *dm, const char *name,
-                      const libxl_uuid *uuid, char *why, size_t len)
+/* The domain of this uuid that a migration is taking away, if any. */
+static struct xld_domain *leaving(struct xld_dm *dm, const libxl_uuid *u)
 {
+    struct xld_domain *dom;
+
+    TAILQ_FOREACH(dom, &dm->domains, link)
+        if (dom->state != XLD_DS_GONE && dom->running
+            && dom->running->type == XLD_OP_MIGRATE
+            && !libxl_uuid_compare(&dom->uuid, u))
+            return dom;
+    return NULL;
+}
+
+/*
+ * Check that a new domain's name and uuid are free; 0 or -EEXIST, with
+ * the reason in why.  incoming: the domain comes by migration, and may
+ * come from this very host (xl migrate DOM localhost): the domain that
+ * is leaving has its uuid and its name until the handover, as with xl.
+ */
+static int check_free(struct xld_dm *dm, const char *name,
+                      const libxl_uuid *uuid, bool incoming, char *why,
+                      size_t len)
+{
+    struct xld_domain *dom, *away;
     char u[LIBXL_UUID_FMTLEN + 1];
 
     /* The backend's list is the truth: a domain made with plain xl a
      * moment ago counts too. */
     xld_dm_refresh(dm);
-    if (by_name(dm, name)) {
-        snprintf(why, len, "a domain named '%s' already exists", name);
-        return -EEXIST;
+    away = incoming ? leaving(dm, uuid) : NULL;
+    TAILQ_FOREACH(dom, &dm->domains, link) {
+        if (dom->state == XLD_DS_GONE || dom == away)
+            continue;
+        if (dom->name && strcmp(dom->name, name) == 0) {
+            snprintf(why, len, "a domain named '%s' already exists", name);
+            return -EEXIST;
+        }
     }
-    if (by_uuid(dm, uuid)) {
-        uuid_str(uuid, u);
-        snprintf(why, len, "a domain with uuid %s already exists", u);
-        return -EEXIST;
+    TAILQ_FOREACH(dom, &dm->domains, link) {
+        if (dom->state == XLD_DS_GONE || dom == away)
+            continue;
+        if (!libxl_uuid_compare(&dom->uuid, uuid)) {
+            uuid_str(uuid, u);
+            snprintf(why, len, "a domain with uuid %s already exists", u);
+            return -EEXIST;
+        }
     }
     return 0;
 }
@@ -3112,6 +3188,43 @@ static void add_new_domain(struct xld_dm *dm, struct xld_record *rec,
     TAILQ_INSERT_TAIL(&dm->domains, dom, link);
     TAILQ_INSERT_TAIL(&dom->queue, op, link);
     dm_kick(dom);
+}
+
+/*
+ * A dry run's last check: the host has the memory the domain may grow
+ * to, by the rule a create applies (the larger of its maximum and its
+ * target must be free; xld does not balloon Domain-0 down to make
+ * room).  Answers done either way.
+ */
+static void check_room(struct xld_dm *dm, const libxl_domain_config *dc,
+                       xld_dm_done_fn *done, void *opaque)
+{
+    struct xld_backend *be = dm->be;
+    struct xld_host_info hi;
+    struct xld_dm_result res;
+    uint64_t need = dc->b_info.max_memkb;
+    int rc;
+
+    if (dc->b_info.target_memkb != LIBXL_MEMKB_DEFAULT
+        && dc->b_info.target_memkb > need)
+        need = dc->b_info.target_memkb;
+    memset(&hi, 0, sizeof(hi));
+    rc = errno_rc(be->ops->host_info(be, &hi));
+    if (rc) {
+        refuse(done, opaque, rc, "reading the host's memory: %s",
+               strerror(-rc));
+        return;
+    }
+    if (need != LIBXL_MEMKB_DEFAULT && need > hi.free_memkb) {
+        refuse(done, opaque, -ENOMEM, "the domain needs %" PRIu64 " MiB "
+               "and the host has %" PRIu64 " MiB free", need / 1024,
+               hi.free_memkb / 1024);
+        return;
+    }
+    memset(&res, 0, sizeof(res));
+    res.msg = "the domain would be taken";
+    res.domid = XLD_NO_DOMID;
+    done(opaque, &res);
 }
 
 static void submit_create(struct xld_dm *dm, const struct xld_dm_request *rq,
@@ -3151,7 +3264,8 @@ static void submit_create(struct xld_dm *dm, const struct xld_dm_request *rq,
         refuse(done, opaque, -EINVAL, "%s", why);
         goto out;
     }
-    rc = check_free(dm, dc.c_info.name, &dc.c_info.uuid, why, sizeof(why));
+    rc = check_free(dm, dc.c_info.name, &dc.c_info.uuid, false, why,
+                    sizeof(why));
     if (rc) {
         refuse(done, opaque, rc, "%s", why);
         goto out;
@@ -3307,7 +3421,7 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
     }
     apply_record(&dc, &ii.rec);
     rc = check_free(dm, ii.rec.name ? ii.rec.name : dc.c_info.name,
-                    &ii.rec.uuid, err, sizeof(err));
+                    &ii.rec.uuid, rq->incoming, err, sizeof(err));
     if (rc) {
         refuse(done, opaque, rc, "%s", err);
         goto out;
@@ -3321,7 +3435,8 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
             refuse(done, opaque, -ENOMEM, "out of memory");
             goto out;
         }
-        rc = check_free(dm, incoming, &ii.rec.uuid, err, sizeof(err));
+        rc = check_free(dm, incoming, &ii.rec.uuid, true, err,
+                        sizeof(err));
         if (!rc && xld_record_set(&ii.rec.name, incoming))
             rc = -ENOMEM;
         if (rc) {
@@ -3329,6 +3444,10 @@ static void submit_restore(struct xld_dm *dm, const struct xld_dm_request *rq,
             goto out;
         }
         apply_record(&dc, &ii.rec);
+    }
+    if (rq->dry_run) {
+        check_room(dm, &dc, done, opaque);
+        goto out;
     }
     /* The image's record, less what belonged to the saved domain's life
      * in xld. */
@@ -3769,6 +3888,7 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     op->checkpoint = rq->checkpoint;
     op->paused = rq->paused;
     op->debug = rq->debug;
+    op->dry_run = rq->dry_run;
     op->memkb = rq->memkb;
     op->count = rq->count;
     op->key = rq->key;
@@ -3809,14 +3929,54 @@ static bool same(const char *a, const char *b)
 
 /* A record names a domain that still exists, and an operation was in
  * progress on it when xld stopped. */
+/*
+ * The sending side of a migration that xld's stop cut short.  A guest
+ * that still runs was never stopped: the target cannot run it (its
+ * receiver destroys what it got once the stream ends), so it simply
+ * stays.  A suspended one under its own name was never handed over:
+ * it runs again here.  One renamed NAME--migratedaway may have been
+ * told to go, and may run on the target: as after a migration that
+ * lost its answer, it stays suspended and held for the admin.
+ */
+static const char *recover_migrate(struct xld_dm *dm,
+                                   struct xld_domain *dom)
+{
+    struct xld_backend *be = dm->be;
+    size_t n = strlen(dom->name), m = strlen(XLD_MIG_AWAY);
+    int rc;
+
+    if (!dom->have_info || !dom->info.shutdown
+        || dom->info.shutdown_reason != LIBXL_SHUTDOWN_REASON_SUSPEND)
+        return "the guest was never stopped: it runs here still";
+    if (n > m && strcmp(dom->name + n - m, XLD_MIG_AWAY) == 0) {
+        hold(dom, "migration");
+        return "the guest may run on the target: this copy stays "
+               "suspended under its away name; check the target, then "
+               "destroy this one";
+    }
+    rc = be->ops->resume ? errno_rc(be->ops->resume(be, dom->domid))
+                         : -EOPNOTSUPP;
+    if (rc) {
+        xld_err("%s: resuming it after its migration: %s", dom->name,
+                strerror(-rc));
+        return "the guest was suspended and never handed over, and "
+               "resuming it failed: check it";
+    }
+    domain_refresh_info(dom);
+    return "the guest was suspended and never handed over: it runs here "
+           "again";
+}
+
 static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
 {
     struct xld_record *r = &dom->rec;
     char *op = r->operation, *tmp = NULL;
     const char *outcome;
+    bool destroy = false;
 
     if (same(op, "destroy")) {
         outcome = "the domain is still there: destroying it again";
+        destroy = true;
     } else if (same(op, "save")) {
         outcome = "the domain is still there; the unfinished image was "
                   "removed";
@@ -3826,6 +3986,15 @@ static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
         }
     } else if (same(op, "restart")) {
         outcome = "the domain is there; check that it runs";
+    } else if (same(op, "migrate")) {
+        outcome = recover_migrate(dm, dom);
+    } else if (same(op, "restore") && xld_record_incoming(r)) {
+        /* A migration's copy that never took its name: it never ran
+         * here, and its sender keeps the guest (or holds it, if it
+         * was told to go: see recover_migrate). */
+        outcome = "the migration's incoming copy was never started: "
+                  "destroying it";
+        destroy = true;
     } else {
         outcome = "the domain exists but may be incomplete: check it, or "
                   "destroy it";
@@ -3836,7 +4005,7 @@ static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
     free(r->interrupted);
     r->interrupted = op;
     domain_save(dom);
-    if (same(r->interrupted, "destroy")) {
+    if (destroy) {
         struct xld_dm_op *o = op_new(dm, dom, XLD_OP_DESTROY);
 
         if (o) {
@@ -3867,7 +4036,8 @@ static void recover_vanished(struct xld_dm *dm, struct xld_record *r)
         if (!dom->name || domain_load_config(dom)) {
             add_report(dm, NULL, &dom->rec, "restart", "the config cannot "
                        "be built again: the domain is lost");
-            xld_state_remove(dm->st, &dom->uuid);
+            xld_state_remove(dm->st, &dom->uuid,
+                             xld_record_incoming(&dom->rec));
             domain_free(dom);
             return;
         }
@@ -3904,7 +4074,7 @@ static void recover_vanished(struct xld_dm *dm, struct xld_record *r)
         xld_notice("%s is gone since xld last ran: forgetting it",
                    r->name ? r->name : "a domain");
     }
-    xld_state_remove(dm->st, &r->uuid);
+    xld_state_remove(dm->st, &r->uuid, xld_record_incoming(r));
 }
 
 int xld_dm_recover(struct xld_dm *dm)
@@ -3934,14 +4104,16 @@ int xld_dm_recover(struct xld_dm *dm)
     for (int k = 0; k < n; k++) {
         struct xld_record *rec = NULL;
 
+        /* By uuid; where two records have it (a migration to this host
+         * itself was under way), the one of this domid. */
         for (size_t i = 0; i < nrecs; i++) {
             if (!used[i] && !libxl_uuid_compare(&recs[i].uuid,
-                                                &list[k].uuid)) {
-                used[i] = true;
+                                                &list[k].uuid)
+                && (!rec || recs[i].domid == list[k].domid))
                 rec = &recs[i];
-                break;
-            }
         }
+        if (rec)
+            used[rec - recs] = true;
         dom = adopt(dm, &list[k], rec);
         if (!dom) {
             rc = ENOMEM;

@@ -65,6 +65,9 @@ struct xld_domain {
     struct xld_record rec;
     libxl_domain_config dc;
     bool have_dc;
+    /* Its record may be in the incoming file (state.h): it came by
+     * migration, and was not yet written under its own name. */
+    bool incoming_file;
     uint64_t restarts[XLD_DM_RESTART_BURST];  /* monotonic ms, newest 1st */
     /* The queue: running is the operation in progress, queue the ones
      * waiting behind it. */
@@ -143,6 +146,10 @@ struct xld_dm_request {
     const struct xld_image_info *image;
     int image_fd;
     bool incoming;
+    /* restore of a migration: check what a real one checks (the name,
+     * the uuid, the config, the memory), answer, and make nothing
+     * (xlctl migrate --dry-run). */
+    bool dry_run;
     const char *config;         /* create, adopt: the text */
     const char *filename;       /* create, adopt: for messages */
     char *const *overrides;     /* create, adopt: key=value */

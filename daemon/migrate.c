@@ -295,10 +295,10 @@ static int chan_write(struct chan *ch, const void *data, size_t len)
 }
 
 /* A message of the handshake. */
-static int chan_say(struct chan *ch, enum xld_mig_msg type, bool paused,
-                    bool debug, const char *text)
+static int chan_say(struct chan *ch, enum xld_mig_msg type,
+                    unsigned flags, const char *text)
 {
-    char *line = xld_mig_format(type, paused, debug, text);
+    char *line = xld_mig_format(type, flags, text);
     int rc;
 
     if (!line)
@@ -569,7 +569,7 @@ struct xld_mig_sender {
     struct xld_mig_sender_hooks hooks;
     void *opaque;
     char *name;
-    bool paused, debug;
+    unsigned flags;                 /* XLD_MIG_F_* */
     unsigned char *header;
     size_t header_len;
     struct transport tp;
@@ -585,12 +585,15 @@ static void sender_gone(void *opaque)
 {
     struct xld_mig_sender *s = opaque;
     enum xld_mig_outcome outcome = s->outcome;
+    const char *said = s->msg ? strstr(s->msg, ": ") : NULL;
     char *msg = NULL;
     int rc = s->rc;
 
     /* What the transport said last is often the real reason ("ssh:
-     * Could not resolve hostname"). */
-    if (rc && s->tp.last[0] && !s->went) {
+     * Could not resolve hostname"), unless it is the target's xlctl
+     * repeating what the target told us already. */
+    said = said && strstr(s->tp.last, said + 2) ? NULL : s->tp.last;
+    if (rc && said && said[0] && !s->went) {
         if (asprintf(&msg, "%s (the transport said: %s)", s->msg
                      ? s->msg : strerror(-rc), s->tp.last) < 0)
             msg = NULL;
@@ -708,7 +711,7 @@ static void sender_got_ready(void *opaque, int rc, char *data, size_t len)
         sender_fail(s, rc, "renaming the domain away", strerror(-rc));
         return;
     }
-    rc = chan_say(&s->ch, XLD_MIG_M_GO, false, false, NULL);
+    rc = chan_say(&s->ch, XLD_MIG_M_GO, 0, NULL);
     s->went = true;
     if (rc) {
         sender_fail(s, -rc, "telling the target to go", strerror(rc));
@@ -757,6 +760,12 @@ static void sender_got_accept(void *opaque, int rc, char *data, size_t len)
                     "config", NULL);
         return;
     }
+    if (s->flags & XLD_MIG_F_CHECK) {
+        xld_info("migrate %s: dry run: the target would take the domain",
+                 s->name);
+        sender_end(s, XLD_MIG_CHECKED, 0, NULL);
+        return;
+    }
     s->state = SS_STREAM;
     rc = s->hooks.stream(s->opaque, s->ch.out);
     if (rc)
@@ -784,7 +793,7 @@ static void sender_got_banner(void *opaque, int rc, char *data, size_t len)
         return;
     }
     s->state = SS_ACCEPT;
-    rc = chan_say(&s->ch, XLD_MIG_M_SENDER, s->paused, s->debug, NULL);
+    rc = chan_say(&s->ch, XLD_MIG_M_SENDER, s->flags, NULL);
     if (!rc)
         rc = chan_write(&s->ch, s->header, s->header_len);
     if (rc) {
@@ -818,8 +827,7 @@ int xld_mig_sender_start(struct xld_loop *loop,
     s->loop = loop;
     s->hooks = *hooks;
     s->opaque = opaque;
-    s->paused = args->paused;
-    s->debug = args->debug;
+    s->flags = args->flags;
     rc = transport_spawn(&s->tp, loop, s->name, args->command);
     if (rc)
         goto out;
@@ -862,6 +870,7 @@ enum receiver_state {
     RS_FIXED,
     RS_OPT,
     RS_RESTORING,
+    RS_CHECKED,                     /* a dry run's checks passed */
     RS_GO,
     RS_HANDOVER,
     RS_DESTROYING,
@@ -874,6 +883,7 @@ struct xld_mig_receiver {
     struct chan ch;
     enum receiver_state state;
     bool paused;
+    bool check;                     /* a dry run: check, make nothing */
     bool submitting;                /* inside xld_dm_submit */
     xld_mig_received_fn *done;
     xld_dm_progress_fn *progress;
@@ -937,7 +947,7 @@ static void receiver_end(struct xld_mig_receiver *r, int rc,
     xld_loop_watch_events(r->ch.win, 0);
     r->ch.reading = false;
     if (last != XLD_MIG_M_BAD
-        && !chan_say(&r->ch, last, false, false, r->msg)) {
+        && !chan_say(&r->ch, last, 0, r->msg)) {
         chan_when_flushed(&r->ch, receiver_flushed);
         return;
     }
@@ -1059,13 +1069,27 @@ static void receiver_restored(void *opaque, const struct xld_dm_result *res)
             r->msg = strdup(res->msg ? res->msg : strerror(-res->rc));
             return;
         }
+        if (r->check) {
+            /* Cannot happen: a dry run answers before its submit
+             * returns.  Said all the same rather than assumed. */
+            receiver_end(r, res->rc, XLD_MIG_M_REFUSE, "checking %s: %s",
+                         r->name, res->msg ? res->msg
+                         : strerror(-res->rc));
+            return;
+        }
         receiver_end(r, res->rc, XLD_MIG_M_FAILED, "restoring %s: %s",
                      r->name, res->msg ? res->msg : strerror(-res->rc));
         return;
     }
+    if (r->check) {
+        /* A dry run: the domain would be taken, and nothing was made.
+         * The answer goes out once submit returns. */
+        r->state = RS_CHECKED;
+        return;
+    }
     r->domid = res->domid;
     r->state = RS_GO;
-    if (chan_say(&r->ch, XLD_MIG_M_READY, false, false, NULL)) {
+    if (chan_say(&r->ch, XLD_MIG_M_READY, 0, NULL)) {
         receiver_destroy(r, "out of memory");
         return;
     }
@@ -1126,6 +1150,7 @@ static void receiver_got_opt(void *opaque, int rc, char *data, size_t len)
     rq.image = &r->ii;
     rq.image_fd = r->ch.in;
     rq.incoming = true;
+    rq.dry_run = r->check;
     r->state = RS_RESTORING;
     r->submitting = true;
     xld_dm_submit(r->dm, NULL, &rq, receiver_restored, receiver_progress,
@@ -1142,7 +1167,15 @@ static void receiver_got_opt(void *opaque, int rc, char *data, size_t len)
         free(why);
         return;
     }
-    if (chan_say(&r->ch, XLD_MIG_M_ACCEPT, false, false, NULL))
+    if (r->state == RS_CHECKED) {
+        xld_info("migrate-receive %s: dry run: the domain would be taken",
+                 r->name);
+        free(r->msg);
+        r->msg = strdup("dry run: the domain would be taken");
+        receiver_end(r, 0, XLD_MIG_M_ACCEPT, NULL);
+        return;
+    }
+    if (chan_say(&r->ch, XLD_MIG_M_ACCEPT, 0, NULL))
         xld_err("migrate-receive %s: out of memory to accept", r->name);
 }
 
@@ -1189,7 +1222,8 @@ static void receiver_got_hello(void *opaque, int rc, char *data, size_t len)
         return;
     }
     /* -p on either side leaves it paused. */
-    r->paused |= m.paused;
+    r->paused |= (m.flags & XLD_MIG_F_PAUSED) != 0;
+    r->check = (m.flags & XLD_MIG_F_CHECK) != 0;
     r->state = RS_FIXED;
     chan_read(&r->ch, XLD_IMAGE_FIXED, receiver_got_fixed);
 }
@@ -1218,7 +1252,7 @@ int xld_mig_receive(struct xld_dm *dm, struct xld_loop *loop, int in,
     xld_image_info_init(&r->ii);
     rc = chan_init(&r->ch, loop, in, out, r);
     if (!rc)
-        rc = chan_say(&r->ch, XLD_MIG_M_RECEIVER, false, false, NULL);
+        rc = chan_say(&r->ch, XLD_MIG_M_RECEIVER, 0, NULL);
     if (rc) {
         xld_mig_receiver_free(r);
         return rc;

@@ -11,10 +11,17 @@
  * them.
  *
  *   receiver  "xld-migrate-receiver 1"
- *   sender    "xld-migrate-sender 1[ paused][ debug]", then the header of
- *             a save image (state.h: libxl's config and xld's record)
+ *   sender    "xld-migrate-sender 1[ paused][ debug][ check]", then the
+ *             header of a save image (state.h: libxl's config and xld's
+ *             record)
  *   receiver  "accept", or "refuse MESSAGE" (the name or the uuid is
  *             taken, the config does not convert, the memory is short)
+ *
+ * With "check" (xlctl migrate --dry-run) the conversation ends there:
+ * the receiver has checked everything it checks before a real stream
+ * and made nothing, and the sender's domain never stopped.  A receiver
+ * that does not know the word refuses the banner, so an older target
+ * fails the dry run rather than taking the domain.
  *   sender    the hypervisor's stream (backend migrate_send, read by the
  *             target's restore), while the guest runs; the guest is
  *             suspended at its end
@@ -39,13 +46,14 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "state.h"
 
 struct xld_loop;
 
 #define XLD_MIG_VERSION 1
 #define XLD_MIG_MAX_LINE 4096
 /* The names a domain has on each side during the handover, as xl's. */
-#define XLD_MIG_INCOMING "--incoming"
+#define XLD_MIG_INCOMING XLD_STATE_INCOMING
 #define XLD_MIG_AWAY "--migratedaway"
 /* How long either side waits for the other's next line (the stream
  * itself takes as long as it takes). */
@@ -68,10 +76,15 @@ enum xld_mig_msg {
     XLD_MIG_M_DONE,
 };
 
+/* The sender's flags. */
+#define XLD_MIG_F_PAUSED 0x1u
+#define XLD_MIG_F_DEBUG 0x2u
+#define XLD_MIG_F_CHECK 0x4u
+
 struct xld_mig_line {
     enum xld_mig_msg type;
     unsigned version;       /* RECEIVER, SENDER */
-    bool paused, debug;     /* SENDER */
+    unsigned flags;         /* SENDER: XLD_MIG_F_* */
     const char *text;       /* REFUSE, FAILED: inside the parsed line */
 };
 
@@ -80,7 +93,7 @@ struct xld_mig_line {
 int xld_mig_parse(const char *line, struct xld_mig_line *out);
 /* A message with its '\n' (malloc'd): text (REFUSE, FAILED) is cut to
  * one line that fits; NULL when out of memory. */
-char *xld_mig_format(enum xld_mig_msg type, bool paused, bool debug,
+char *xld_mig_format(enum xld_mig_msg type, unsigned flags,
                      const char *text);
 
 /*
@@ -100,6 +113,7 @@ enum xld_mig_outcome {
     XLD_MIG_FAILED,         /* the target has no domain: resume ours */
     XLD_MIG_DONE,           /* the target runs it: destroy ours */
     XLD_MIG_UNKNOWN,        /* "go" was sent, no answer came */
+    XLD_MIG_CHECKED,        /* a dry run: the target would take it */
 };
 
 struct xld_mig_sender_hooks {
@@ -121,7 +135,7 @@ struct xld_mig_sender_args {
     const char *name;               /* the domain, for the log */
     const unsigned char *header;    /* the image header to send */
     size_t header_len;
-    bool paused, debug;
+    unsigned flags;                 /* XLD_MIG_F_* */
 };
 
 /* Start the transport and the handshake: 0, or an errno value (nothing

@@ -49,9 +49,11 @@ static int parse_hello(const char *rest, struct xld_mig_line *out,
         if (!sender)
             return EINVAL;
         if (n == 6 && !strncmp(w, "paused", 6))
-            out->paused = true;
+            out->flags |= XLD_MIG_F_PAUSED;
         else if (n == 5 && !strncmp(w, "debug", 5))
-            out->debug = true;
+            out->flags |= XLD_MIG_F_DEBUG;
+        else if (n == 5 && !strncmp(w, "check", 5))
+            out->flags |= XLD_MIG_F_CHECK;
         else
             return EINVAL;
         end = (char *)w + n;
@@ -90,7 +92,7 @@ int xld_mig_parse(const char *line, struct xld_mig_line *out)
         if (!rc)
             out->type = XLD_MIG_M_SENDER;
         else
-            out->paused = out->debug = false;
+            out->flags = 0;
         return rc;
     }
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
@@ -108,7 +110,7 @@ int xld_mig_parse(const char *line, struct xld_mig_line *out)
     return EINVAL;
 }
 
-char *xld_mig_format(enum xld_mig_msg type, bool paused, bool debug,
+char *xld_mig_format(enum xld_mig_msg type, unsigned flags,
                      const char *text)
 {
     static const char *const words[] = {
@@ -124,8 +126,10 @@ char *xld_mig_format(enum xld_mig_msg type, bool paused, bool debug,
         n = asprintf(&s, "%s %u\n", receiver_word, XLD_MIG_VERSION);
         break;
     case XLD_MIG_M_SENDER:
-        n = asprintf(&s, "%s %u%s%s\n", sender_word, XLD_MIG_VERSION,
-                     paused ? " paused" : "", debug ? " debug" : "");
+        n = asprintf(&s, "%s %u%s%s%s\n", sender_word, XLD_MIG_VERSION,
+                     flags & XLD_MIG_F_PAUSED ? " paused" : "",
+                     flags & XLD_MIG_F_DEBUG ? " debug" : "",
+                     flags & XLD_MIG_F_CHECK ? " check" : "");
         break;
     case XLD_MIG_M_REFUSE:
     case XLD_MIG_M_FAILED: {

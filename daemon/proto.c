@@ -1322,6 +1322,7 @@ static void cmd_migrate(struct xld_request *req)
     rq.command = command;
     rq.paused = arg_bool(req, "paused");
     rq.debug = arg_bool(req, "debug");
+    rq.dry_run = arg_bool(req, "dry_run");
     rq.config = arg_str(req, "config");
     rq.filename = arg_str(req, "filename");
     submit(req, dom, &rq);
@@ -1341,8 +1342,9 @@ static void received(void *opaque, int rc, const char *msg,
     res.rc = rc;
     res.msg = msg;
     res.domid = domid;
-    /* Answered as a restore is: the domain's domid and name. */
-    res.name = rc ? NULL : name;
+    /* Answered as a restore is: the domain's domid and name; a dry run
+     * made none, and is answered {}. */
+    res.name = rc || domid == XLD_NO_DOMID ? NULL : name;
     r = req->receiver;
     op_done(req, &res);
     xld_mig_receiver_free(r);
@@ -2069,7 +2071,7 @@ static const struct arg_spec args_migrate[] = {
     { "ssh", ARG_STRING, false }, { "config", ARG_STRING, false },
     { "filename", ARG_STRING, false }, { "paused", ARG_BOOL, false },
     { "debug", ARG_BOOL, false }, { "no_wait", ARG_BOOL, false },
-    { NULL, 0, false } };
+    { "dry_run", ARG_BOOL, false }, { NULL, 0, false } };
 static const struct arg_spec args_migrate_receive[] = {
     { "paused", ARG_BOOL, false }, { "debug", ARG_BOOL, false },
     { "no_wait", ARG_BOOL, false }, { NULL, 0, false } };

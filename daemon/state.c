@@ -482,11 +482,28 @@ const char *xld_state_dir(const struct xld_state *st)
     return st->dir;
 }
 
-static void record_name(const libxl_uuid *uuid, char *buf, size_t len,
-                        const char *suffix)
+static bool ends_with(const char *s, const char *suffix)
 {
-    snprintf(buf, len, LIBXL_UUID_FMT "%s", LIBXL_UUID_BYTES(*uuid),
-             suffix);
+    size_t n = strlen(s), m = strlen(suffix);
+
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool xld_record_incoming(const struct xld_record *r)
+{
+    return r->name && ends_with(r->name, XLD_STATE_INCOMING);
+}
+
+/*
+ * The file of a record: UUID.json, or UUID.incoming.json for the copy a
+ * migration brings in, so that a migration from this host to itself
+ * (two domains of one uuid for a while, as with xl) keeps both records.
+ */
+static void record_name(const libxl_uuid *uuid, bool incoming, char *buf,
+                        size_t len, const char *suffix)
+{
+    snprintf(buf, len, LIBXL_UUID_FMT "%s%s", LIBXL_UUID_BYTES(*uuid),
+             incoming ? ".incoming" : "", suffix);
 }
 
 int xld_state_write(struct xld_state *st, const struct xld_record *r)
@@ -495,8 +512,10 @@ int xld_state_write(struct xld_state *st, const struct xld_record *r)
     size_t len = 0;
     int fd = -1, rc;
 
-    record_name(&r->uuid, name, sizeof(name), ".json");
-    record_name(&r->uuid, tmp, sizeof(tmp), ".json.tmp");
+    record_name(&r->uuid, xld_record_incoming(r), name, sizeof(name),
+                ".json");
+    record_name(&r->uuid, xld_record_incoming(r), tmp, sizeof(tmp),
+                ".json.tmp");
     rc = xld_record_to_json(r, true, &doc, &len);
     if (rc)
         goto out;
@@ -535,11 +554,12 @@ out:
     return rc;
 }
 
-int xld_state_remove(struct xld_state *st, const libxl_uuid *uuid)
+int xld_state_remove(struct xld_state *st, const libxl_uuid *uuid,
+                     bool incoming)
 {
     char name[64];
 
-    record_name(uuid, name, sizeof(name), ".json");
+    record_name(uuid, incoming, name, sizeof(name), ".json");
     if (unlinkat(st->domfd, name, 0) < 0) {
         if (errno == ENOENT)
             return 0;
@@ -598,13 +618,6 @@ out:
     free(buf);
     close(fd);
     return rc;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-
-    return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 int xld_state_load(struct xld_state *st, struct xld_record **out, size_t *n)

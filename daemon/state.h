@@ -104,11 +104,23 @@ int xld_state_open(struct xld_state **out, const char *dir);
 void xld_state_close(struct xld_state *st);
 const char *xld_state_dir(const struct xld_state *st);
 
+/*
+ * A migration brings a domain in as NAME--incoming (migrate.h), and a
+ * migration to this very host has two domains of one uuid, the leaving
+ * one and the arriving one, until the handover: the arriving one's
+ * record is then a file of its own (UUID.incoming.json beside
+ * UUID.json).  Whether r is such a record, by its name.
+ */
+#define XLD_STATE_INCOMING "--incoming"
+bool xld_record_incoming(const struct xld_record *r);
+
 /* Write a record atomically (temporary file, fsync, rename, fsync of
  * the folder). */
 int xld_state_write(struct xld_state *st, const struct xld_record *r);
-/* Remove the record of a uuid; no record is not an error. */
-int xld_state_remove(struct xld_state *st, const libxl_uuid *uuid);
+/* Remove the record of a uuid, the incoming one or the other (see
+ * above); no record is not an error. */
+int xld_state_remove(struct xld_state *st, const libxl_uuid *uuid,
+                     bool incoming);
 /* Every record, for the reconciliation at start.  A file that cannot
  * be read is logged and moved aside (NAME.bad), never deleted. */
 int xld_state_load(struct xld_state *st, struct xld_record **out,

@@ -14,10 +14,10 @@
 #include "migrate.h"
 
 /* A formatted message, parsed back (its '\n' removed). */
-static int roundtrip(enum xld_mig_msg type, bool paused, bool debug,
+static int roundtrip(enum xld_mig_msg type, unsigned flags,
                      const char *text, struct xld_mig_line *m, char **line)
 {
-    char *s = xld_mig_format(type, paused, debug, text);
+    char *s = xld_mig_format(type, flags, text);
 
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(s[strlen(s) - 1], '\n');
@@ -36,23 +36,25 @@ START_TEST(test_roundtrip)
     char *line;
 
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
-        ck_assert_int_eq(roundtrip(plain[i], false, false, NULL, &m, &line),
+        ck_assert_int_eq(roundtrip(plain[i], 0, NULL, &m, &line),
                          0);
         ck_assert_int_eq(m.type, plain[i]);
         ck_assert_ptr_null(m.text);
         free(line);
     }
-    ck_assert_int_eq(roundtrip(XLD_MIG_M_SENDER, true, false, NULL, &m,
-                               &line), 0);
+    ck_assert_int_eq(roundtrip(XLD_MIG_M_SENDER, XLD_MIG_F_PAUSED, NULL,
+                               &m, &line), 0);
     ck_assert_int_eq(m.type, XLD_MIG_M_SENDER);
     ck_assert_int_eq(m.version, XLD_MIG_VERSION);
-    ck_assert(m.paused && !m.debug);
+    ck_assert_uint_eq(m.flags, XLD_MIG_F_PAUSED);
     free(line);
-    ck_assert_int_eq(roundtrip(XLD_MIG_M_SENDER, true, true, NULL, &m,
-                               &line), 0);
-    ck_assert(m.paused && m.debug);
+    ck_assert_int_eq(roundtrip(XLD_MIG_M_SENDER, XLD_MIG_F_PAUSED
+                               | XLD_MIG_F_DEBUG | XLD_MIG_F_CHECK, NULL,
+                               &m, &line), 0);
+    ck_assert_uint_eq(m.flags, XLD_MIG_F_PAUSED | XLD_MIG_F_DEBUG
+                      | XLD_MIG_F_CHECK);
     free(line);
-    ck_assert_int_eq(roundtrip(XLD_MIG_M_REFUSE, false, false,
+    ck_assert_int_eq(roundtrip(XLD_MIG_M_REFUSE, 0,
                                "a domain named 'web' already exists", &m,
                                &line), 0);
     ck_assert_int_eq(m.type, XLD_MIG_M_REFUSE);
@@ -67,7 +69,7 @@ START_TEST(test_reason_one_line)
     struct xld_mig_line m;
     char *line, *big = malloc(3 * XLD_MIG_MAX_LINE);
 
-    ck_assert_int_eq(roundtrip(XLD_MIG_M_FAILED, false, false,
+    ck_assert_int_eq(roundtrip(XLD_MIG_M_FAILED, 0,
                                "first\nsecond\r\nthird", &m, &line), 0);
     ck_assert_int_eq(m.type, XLD_MIG_M_FAILED);
     ck_assert_str_eq(m.text, "first second  third");
@@ -75,7 +77,7 @@ START_TEST(test_reason_one_line)
     ck_assert_ptr_nonnull(big);
     memset(big, 'x', 3 * XLD_MIG_MAX_LINE - 1);
     big[3 * XLD_MIG_MAX_LINE - 1] = '\0';
-    ck_assert_int_eq(roundtrip(XLD_MIG_M_REFUSE, false, false, big, &m,
+    ck_assert_int_eq(roundtrip(XLD_MIG_M_REFUSE, 0, big, &m,
                                &line), 0);
     ck_assert_uint_lt(strlen(line), XLD_MIG_MAX_LINE);
     free(line);
