@@ -81,6 +81,37 @@ int xlconv_nic(const struct xlconv_host *host, const char *spec,
                libxl_device_nic *nic, char *why, size_t len);
 
 /*
+ * A PCI device for the hot-plug verbs (xl pci-attach, pci-detach): a
+ * PCI_SPEC_STRING of xl-pci-configuration(5), read by the same parser
+ * as the items of pci=, into a device the caller initialised
+ * (libxl_device_pci_init).  As with xl, none of a config's pci_*
+ * defaults apply: what the spec leaves out keeps libxl's default.
+ * 0, EINVAL (why says what is wrong, in the parser's words) or ENOMEM.
+ */
+int xlconv_pci_device(const char *spec, libxl_device_pci *pci, char *why,
+                      size_t len);
+
+/*
+ * A bare PCI address [DDDD:]BB:DD.F, as xl pci-assignable-add and
+ * pci-assignable-remove take it, into pci's domain, bus, dev, func and
+ * vfunc_mask (nothing else is touched).  Stricter than xl, which reads
+ * the address at the start of the text and ignores the rest: text after
+ * the address, and '*' for the function, are refused, since an
+ * assignable device is one function.  0 or EINVAL with why.
+ */
+int xlconv_pci_address(const char *text, libxl_device_pci *pci, char *why,
+                       size_t len);
+
+/*
+ * The PCI_SPEC_STRING that means pci as it is: its address (".*" for
+ * every function), its virtual slot when it has one, and every flag
+ * spelt out, so that read back as an item of pci= it gives the same
+ * device whatever pci_* defaults the config sets.  How xld writes an
+ * attached device into a domain's record.  malloc'd; NULL on ENOMEM.
+ */
+char *xlconv_pci_to_spec(const libxl_device_pci *pci);
+
+/*
  * The number Xen's block interface gives a vdev (docs/misc/
  * vbd-interface.txt, as libxl computes it for the devid of a disk):
  * xvdX[N], hdX[N], sdX[N] and dDpP.  -1 for a name that is none of

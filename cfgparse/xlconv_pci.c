@@ -2,7 +2,8 @@
  * xlconv_pci.c - passthrough of host hardware, as xl 4.17 reads it: the
  * pci_* defaults, rdm, pci = [...] (the PCI_SPEC_STRING language of
  * xl-pci-configuration(5)), dtdev, passthrough, ioports, irqs, iomem,
- * usbctrl and usbdev.
+ * usbctrl and usbdev; and one PCI_SPEC_STRING or bare address alone, as
+ * xl pci-attach and pci-assignable-add read them (xlconv.h).
  *
  * Several of these are read with C library conversions (scanf's %x,
  * strtoul, atoi) whose corners define what xl accepts: blanks before a
@@ -336,6 +337,71 @@ out:
     free(key);
     free(val);
     return rc;
+}
+
+/* ---- one device for the hot-plug verbs ------------------------------- */
+
+int xlconv_pci_device(const char *spec, libxl_device_pci *pci, char *why,
+                      size_t len)
+{
+    struct xlcfg cfg;
+    struct xlconv cv;
+    int rc;
+
+    /* A conversion context of its own, for the diagnostics; no host is
+     * needed, as nothing of a PCI spec depends on the host or xl.conf. */
+    xlcfg_init(&cfg);
+    memset(&cv, 0, sizeof(cv));
+    cv.cfg = &cfg;
+    rc = xlconv_pci_spec(&cv, spec, NULL, pci);
+    if (!rc && cv.oom)
+        rc = ENOMEM;
+    if (rc == EINVAL)
+        xlconv_first_error(&cv, "not a PCI_SPEC_STRING", why, len);
+    else if (rc)
+        snprintf(why, len, "out of memory");
+    xlcfg_dispose(&cfg);
+    return rc;
+}
+
+int xlconv_pci_address(const char *text, libxl_device_pci *pci, char *why,
+                       size_t len)
+{
+    libxl_device_pci tmp = *pci;
+    const char *end = text, *msg;
+    bool odd = false;
+
+    msg = parse_bdf(text, &tmp, &end, &odd);
+    if (!msg && *end)
+        msg = "nothing may follow the address";
+    if (!msg && tmp.vfunc_mask == LIBXL_PCI_FUNC_ALL)
+        msg = "the address names one function: 0 to 7, not *";
+    if (msg) {
+        snprintf(why, len, "\"%s\": %s", text, msg);
+        return EINVAL;
+    }
+    *pci = tmp;
+    return 0;
+}
+
+char *xlconv_pci_to_spec(const libxl_device_pci *pci)
+{
+    const char *policy = libxl_rdm_reserve_policy_to_string(pci->rdm_policy);
+    char fn[2] = "*", slot[8] = "", *s = NULL;
+
+    if (pci->vfunc_mask != LIBXL_PCI_FUNC_ALL)
+        fn[0] = (char)('0' + (pci->func & 7));
+    if (pci->vdevfn >> 3)
+        snprintf(slot, sizeof(slot), "@%02x", (pci->vdevfn >> 3) & 0x1f);
+    /* Every flag is written out, so that the config's pci_* defaults,
+     * which a spec without them would take, change nothing. */
+    if (asprintf(&s, "%04x:%02x:%02x.%s%s,permissive=%d,msitranslate=%d,"
+                 "power_mgmt=%d,seize=%d%s%s", (unsigned)pci->domain & 0xffff,
+                 pci->bus, pci->dev & 0x1f, fn, slot, pci->permissive,
+                 pci->msitranslate, pci->power_mgmt, pci->seize,
+                 policy ? ",rdm_policy=" : "", policy ? policy : "") < 0)
+        return NULL;
+    return s;
 }
 
 /* ---- the keys -------------------------------------------------------- */

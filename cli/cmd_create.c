@@ -139,7 +139,8 @@ out:
  * create -c: attach to the new domain's console, as `xlctl console`
  * does.  xl starts its console client before it unpauses the guest; here
  * the guest runs already, and xenconsoled's buffer of what it printed
- * meanwhile is what the client shows first.
+ * meanwhile (on the simulator, its console's log) is what the client
+ * shows first.
  */
 static int attach_console(long long domid)
 {

@@ -730,7 +730,8 @@ int xlctl_cmd_config_show_any(const struct xlctl_cmd *cmd, int argc,
     bool want_json = false;
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "", opts, 1, 1, json_opt, &want_json);
+    status = xlctl_options(cmd, argc, argv, "", opts, 1, 1, json_opt,
+                           &want_json);
     if (status >= 0)
         return status;
     arg = argv[optind];
@@ -1192,7 +1193,8 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
     char *path;
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "p", NULL, 1, 1, xlctl_flag_opt, &paused);
+    status = xlctl_options(cmd, argc, argv, "p", NULL, 1, 1, xlctl_flag_opt,
+                           &paused);
     if (status >= 0)
         return status;
     /* xld would say the same, later and less plainly. */
@@ -1215,7 +1217,7 @@ int xlctl_cmd_restore(const struct xlctl_cmd *cmd, int argc, char **argv)
 struct migrate_opts {
     const char *ssh;
     const char *config;
-    bool no_wait, paused, debug, dry_run;
+    bool no_wait, paused, debug, dry_run, no_live;
 };
 
 static bool migrate_opt(void *opaque, int opt)
@@ -1247,6 +1249,9 @@ static bool migrate_opt(void *opaque, int opt)
     case 0x300:
         o->dry_run = true;
         return true;
+    case 0x400:
+        o->no_live = true;
+        return true;
     default:
         return false;
     }
@@ -1258,6 +1263,7 @@ int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv)
         { "debug", no_argument, NULL, 0x100 },
         { "live", no_argument, NULL, 0x200 },
         { "dry-run", no_argument, NULL, 0x300 },
+        { "no-live", no_argument, NULL, 0x400 },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -1309,6 +1315,8 @@ int xlctl_cmd_migrate(const struct xlctl_cmd *cmd, int argc, char **argv)
     xlctl_client_arg_bool(a, "no_wait", o.no_wait);
     if (o.dry_run)
         xlctl_client_arg_bool(a, "dry_run", true);
+    if (o.no_live)
+        xlctl_client_arg_bool(a, "no_live", true);
     free(text);
     free(path);
     status = long_op(cmd, "migrate", a);
@@ -1510,7 +1518,8 @@ int xlctl_cmd_vcpu_pin(const struct xlctl_cmd *cmd, int argc, char **argv)
     long id = -1;
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "f", opts, 3, 4, xlctl_flag_opt, &force);
+    status = xlctl_options(cmd, argc, argv, "f", opts, 3, 4, xlctl_flag_opt,
+                           &force);
     if (status >= 0)
         return status;
     vcpu = argv[optind + 1];
@@ -1557,7 +1566,8 @@ int xlctl_cmd_cpupool_list(const struct xlctl_cmd *cmd, int argc,
     bool cpus = false;
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "c", opts, 0, 1, xlctl_flag_opt, &cpus);
+    status = xlctl_options(cmd, argc, argv, "c", opts, 0, 1, xlctl_flag_opt,
+                           &cpus);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);
@@ -1713,8 +1723,8 @@ int xlctl_cmd_sched_credit2(const struct xlctl_cmd *cmd, int argc,
     const char *sched;
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "d:w:c:p:r:s", opts, 0, 0, sched_opt,
-                     &o);
+    status = xlctl_options(cmd, argc, argv, "d:w:c:p:r:s", opts, 0, 0,
+                           sched_opt, &o);
     if (status >= 0)
         return status;
     if (o.pool && (o.dom || o.has_weight || o.has_cap)) {
@@ -2054,22 +2064,27 @@ static const char *find_xenconsole(void)
 }
 
 /*
- * console [-t TYPE] [-n NUM] DOM: xld says which domid and console; then
- * xlctl becomes Xen's xenconsole, as xl console does, so the keys (Ctrl-]
- * to leave) and the terminal handling are xl's own.
+ * console [-t TYPE] [-n NUM] DOM: xld says which domid and console.  On
+ * Xen, xlctl then becomes Xen's xenconsole, as xl console does, so the
+ * keys (Ctrl-] to leave) and the terminal handling are xl's own.  On the
+ * simulator, whose consoles are ptys of xld's that xenconsole cannot find
+ * in xenstore, xlctl attaches to the tty itself, the same way
+ * (console.c).
  */
 int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv)
 {
     struct console_opts o = { NULL, 0 };
     struct xlctl_client c;
     struct xlctl_client_args *a;
-    yajl_val ret = NULL, v, domid, type;
+    yajl_val ret = NULL, v, domid, type, tty, backend;
     const char *path, *tpath[] = { "type", NULL }, *dpath[] = { "domid",
                                                                  NULL };
+    const char *ttypath[] = { "tty", NULL }, *bpath[] = { "backend", NULL };
     char domid_s[16], num_s[16];
     int status;
 
-    status = xlctl_options(cmd, argc, argv, "t:n:", NULL, 1, 1, console_opt, &o);
+    status = xlctl_options(cmd, argc, argv, "t:n:", NULL, 1, 1, console_opt,
+                           &o);
     if (status >= 0)
         return status;
     xlctl_client_init(&c);
@@ -2086,8 +2101,22 @@ int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv)
         goto out;
     domid = yajl_tree_get(v, dpath, yajl_t_number);
     type = yajl_tree_get(v, tpath, yajl_t_string);
+    tty = yajl_tree_get(v, ttypath, yajl_t_string);
+    backend = yajl_tree_get(v, bpath, yajl_t_string);
     if (!YAJL_IS_INTEGER(domid) || !type) {
         status = bad_answer("console");
+        goto out;
+    }
+    /* An xld older than the "backend" key ran on Xen alone: it had no
+     * simulated consoles. */
+    if (YAJL_IS_STRING(backend) && !strcmp(backend->u.string, "sim")) {
+        if (!YAJL_IS_STRING(tty)) {
+            status = bad_answer("console");
+            goto out;
+        }
+        /* A session may last: xld's connection is not kept open. */
+        xlctl_client_dispose(&c);
+        status = xlctl_console_attach(tty->u.string);
         goto out;
     }
     path = find_xenconsole();
@@ -2105,8 +2134,7 @@ int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv)
     execl(path, path, domid_s, "--num", num_s, "--type",
           YAJL_GET_STRING(type), (char *)NULL);
     fprintf(stderr, "xlctl: running %s: %s\n", path, strerror(errno));
-    yajl_tree_free(ret);
-    return XLCTL_FAIL;
+    status = XLCTL_FAIL;
 
 out:
     yajl_tree_free(ret);

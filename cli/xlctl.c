@@ -79,14 +79,16 @@ const struct xlctl_cmd xlctl_cmds[] = {
       XLCTL_DAEMON },
     { "migrate", xlctl_cmd_migrate,
       "[-s SSHCOMMAND] [-e] [-C CONFIG] [-p] [--debug] [--live] "
-      "[--dry-run] DOM HOST",
+      "[--no-live] [--dry-run] DOM HOST",
       "move a running domain to HOST's xld, live, as xl migrate does: "
       "through `ssh HOST xlctl migrate-receive` (-s: that ssh command "
       "instead; -s '': HOST is the whole command), and destroyed here "
       "only once it runs there (-C: send that config file instead of the "
       "domain's; -p: leave it paused there; -e: the target does not wait "
       "for the guest, passed on as xl does; --debug: check the memory "
-      "sent; --live: accepted, as migration is always live; --dry-run: "
+      "sent; --live: accepted, as migration is live by default; "
+      "--no-live: suspend the guest, then send it, where Xen cannot "
+      "track its dirty pages (no shadow paging for PV); --dry-run: "
       "the target checks the name, uuid, config and memory, and nothing "
       "moves)",
       XLCTL_DAEMON },
@@ -130,7 +132,8 @@ const struct xlctl_cmd xlctl_cmds[] = {
       XLCTL_DAEMON },
     { "console", xlctl_cmd_console, "[-t pv|serial|vuart] [-n NUM] DOM",
       "attach to a domain's console, through Xen's xenconsole as xl does "
-      "(Ctrl-] leaves)", XLCTL_DAEMON },
+      "(on the simulator, to its simulated console; Ctrl-] leaves)",
+      XLCTL_DAEMON },
     { "adopt", xlctl_cmd_adopt, "DOM [CONFIG [KEY=VALUE...]]",
       "let xld manage a domain plain xl started (its on_* actions, its "
       "record), with its config file or the config libxl keeps of it",
@@ -162,6 +165,47 @@ const struct xlctl_cmd xlctl_cmds[] = {
     { "network-list", xlctl_cmd_network_list, "DOM...",
       "list the vifs of domains, with xl network-list's columns",
       XLCTL_READONLY | XLCTL_DAEMON },
+    { "pci-attach", xlctl_cmd_pci_attach, "DOM PCI_SPEC_STRING",
+      "pass a host PCI device through to a running domain, as xl "
+      "pci-attach does (the spec as an item of pci=, e.g. 03:00.0, "
+      "0000:03:00.*@08, 04:00.0,permissive=1 or name=NAME; the device "
+      "must be assignable); a restart or a restore keeps it",
+      XLCTL_DAEMON },
+    { "pci-detach", xlctl_cmd_pci_detach, "[-f|--force] DOM PCI_SPEC_STRING",
+      "take a passed-through PCI device from a running domain (-f: "
+      "without waiting for the guest to let it go)",
+      XLCTL_DAEMON },
+    { "pci-list", xlctl_cmd_pci_list, "DOM",
+      "list the PCI devices passed through to a domain, with xl "
+      "pci-list's columns (Vdev: the slot.function the guest sees; "
+      "nothing at all when it has none)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "pci-assignable-list", xlctl_cmd_pci_assignable_list,
+      "[-n|--show-names]",
+      "list the host's PCI devices that are ready to be passed through "
+      "and no domain has, as xl pci-assignable-list does (-n: with the "
+      "name each was made assignable with)",
+      XLCTL_READONLY | XLCTL_DAEMON },
+    { "pci-assignable-add", xlctl_cmd_pci_assignable_add,
+      "[-n|--name LABEL] BDF",
+      "make the host's PCI device at BDF ([DDDD:]BB:DD.F) assignable to "
+      "guests, taking it from dom0's driver (-n: name it LABEL, for "
+      "pci-attach name=LABEL)",
+      XLCTL_DAEMON },
+    { "pci-assignable-remove", xlctl_cmd_pci_assignable_remove,
+      "[-r] BDF|LABEL",
+      "give a PCI device no domain has back to dom0, found by its name or "
+      "else its address (-r: rebind it to the driver it had)",
+      XLCTL_DAEMON },
+    { "cd-insert", xlctl_cmd_cd_insert, "DOM VDEV TARGET",
+      "put a medium in a CD-ROM drive an HVM guest has, as xl cd-insert "
+      "does (TARGET as in xl-disk-configuration(5), e.g. /iso/d.iso; it "
+      "must exist); a restart or a restore keeps it",
+      XLCTL_DAEMON },
+    { "cd-eject", xlctl_cmd_cd_insert, "DOM VDEV",
+      "take the medium out of a CD-ROM drive of an HVM guest, as xl "
+      "cd-eject does",
+      XLCTL_DAEMON },
     { "top", xlctl_cmd_top, "[-b|--batch] [-d SEC] [-i N] [--json]",
       "every domain's CPU, memory, vCPUs and I/O, refreshed every SEC "
       "seconds (3), as xl top (xentop) shows them (-b: lines for scripts; "
@@ -247,11 +291,18 @@ static const struct xlctl_cmd *lookup(int argc, char **argv, int *words)
 
 static void list_commands(FILE *f)
 {
+    int width = 0;
+
+    /* The summaries start in one column, two spaces after the longest
+     * name (pci-assignable-remove), so that every name stands apart. */
+    for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++)
+        if ((int)strlen(c->name) > width)
+            width = (int)strlen(c->name);
     fprintf(f, "usage: xlctl [-V] [--socket PATH] COMMAND [ARGS]\n\n"
             "--socket PATH: xld's admin socket (default: $XLD_SOCKET, "
             "else %s)\n\ncommands:\n", XLCTL_CLIENT_SOCKET);
     for (const struct xlctl_cmd *c = xlctl_cmds; c->name; c++)
-        fprintf(f, "  %-16s %s\n", c->name, c->summary);
+        fprintf(f, "  %-*s  %s\n", width, c->name, c->summary);
 }
 
 /* Text for troff: backslashes and hyphens as troff wants them, and no

@@ -64,6 +64,10 @@ struct xlconf;
 bool xlctl_load_xlconf(const char *path, struct xlconf *xc);
 int xlctl_cmd_adopt(const struct xlctl_cmd *cmd, int argc, char **argv);
 int xlctl_cmd_console(const struct xlctl_cmd *cmd, int argc, char **argv);
+/* console.c: attach to the console tty (the simulator's), relaying it
+ * and the terminal until Ctrl-], the end of the console or a signal;
+ * the terminal is given back as it was.  Returns an exit status. */
+int xlctl_console_attach(const char *tty);
 int xlctl_cmd_config_show(const struct xlctl_cmd *cmd, int argc,
                           char **argv);
 /* Read a whole config file into *buf (NUL-terminated, *len bytes):
@@ -151,6 +155,17 @@ int xlctl_cmd_network_detach(const struct xlctl_cmd *cmd, int argc,
                              char **argv);
 int xlctl_cmd_network_list(const struct xlctl_cmd *cmd, int argc,
                            char **argv);
+int xlctl_cmd_pci_attach(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_pci_detach(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_pci_list(const struct xlctl_cmd *cmd, int argc, char **argv);
+int xlctl_cmd_pci_assignable_list(const struct xlctl_cmd *cmd, int argc,
+                                  char **argv);
+int xlctl_cmd_pci_assignable_add(const struct xlctl_cmd *cmd, int argc,
+                                 char **argv);
+int xlctl_cmd_pci_assignable_remove(const struct xlctl_cmd *cmd, int argc,
+                                    char **argv);
+/* cd-insert, cd-eject. */
+int xlctl_cmd_cd_insert(const struct xlctl_cmd *cmd, int argc, char **argv);
 
 /* cmd_host.c: the host boot and shutdown job, the autostart folder. */
 int xlctl_cmd_host(const struct xlctl_cmd *cmd, int argc, char **argv);

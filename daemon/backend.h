@@ -41,6 +41,12 @@ struct xld_host_info {
     int nr_nodes;
     uint64_t total_memkb;
     uint64_t free_memkb;
+    /* The paging modes the hypervisor has (libxl_physinfo's cap_hap and
+     * cap_shadow).  Live migration needs log-dirty paging: a PV guest
+     * has it only through shadow paging, which a Xen may be built
+     * without (Debian's is); an HVM or PVH guest through either. */
+    bool cap_hap;
+    bool cap_shadow;
     /* The node of each cpu (-1: offline), when have_topology. */
     bool have_topology;
     int16_t cpu_node[XLD_HOST_MAX_TOPOLOGY];
@@ -305,23 +311,27 @@ struct xld_backend_ops {
                      struct xld_domstats *out);
 
     /*
-     * Live migration (`xlctl migrate`), the sending half, as
-     * libxl_domain_suspend with LIBXL_SUSPEND_LIVE (and
+     * Migration (`xlctl migrate`), the sending half, as
+     * libxl_domain_suspend with LIBXL_SUSPEND_LIVE when live (and
      * LIBXL_SUSPEND_DEBUG when debug): asynchronous as save.  The
      * domain's stream (the hypervisor's part only: xld writes the header
-     * before it) goes to fd while the guest runs; then the guest is
-     * suspended, and stays so: done(0) leaves a suspended domain, which
-     * the caller destroys once the target runs it, or gives back to the
-     * guest with resume() when the migration fails.  A failed send
-     * leaves the guest running.  fd may be non-blocking (the sim copes
-     * with EAGAIN); a backend that needs it blocking clears O_NONBLOCK.
+     * before it) goes to fd, while the guest runs when live, after it
+     * was suspended when not; at the end the guest is suspended, and
+     * stays so: done(0) leaves a suspended domain, which the caller
+     * destroys once the target runs it, or gives back to the guest with
+     * resume() when the migration fails.  A failed send leaves the guest
+     * running.  Live needs log-dirty paging (xld_host_info): without it
+     * the send fails, -EOPNOTSUPP where the backend can tell at once.
+     * fd may be non-blocking (the sim copes with EAGAIN); a backend
+     * that needs it blocking clears O_NONBLOCK.
      *
      * The receiving half is restore(), which reads exactly one stream
      * from fd and nothing after it, so that the handshake can go on on
      * the same fd.
      */
     int (*migrate_send)(struct xld_backend *be, uint32_t domid, int fd,
-                        bool debug, xld_backend_progress_fn *progress,
+                        bool live, bool debug,
+                        xld_backend_progress_fn *progress,
                         xld_backend_done_fn *done, void *opaque);
     /* Immediate, as libxl_domain_resume with suspend_cancel: a domain
      * that migrate_send suspended runs again where it was. */
@@ -362,6 +372,72 @@ struct xld_backend_ops {
                       xld_backend_done_fn *done, void *opaque);
     int (*nic_list)(struct xld_backend *be, uint32_t domid,
                     struct xld_devinfo **out, int *n);
+
+    /*
+     * PCI passthrough while the domain runs (xl pci-attach, pci-detach),
+     * as libxl_device_pci_add, _remove and _destroy: asynchronous as
+     * disk_add, and the device passed must stay alive until done().  A
+     * device whose vfunc_mask is LIBXL_PCI_FUNC_ALL stands for every
+     * function of its slot.  pci_add fills in what the backend found or
+     * chose, as libxl does: the address of a device given by name, and
+     * the virtual slot (vdevfn) the guest sees it at.
+     *
+     * Errors given at once: -ENOENT for no such domain, -EINVAL for a
+     * domain that is not running, -ENODEV for a device that is not
+     * assignable (bound to no pciback, or no device of that address or
+     * name), -EBUSY for one that another domain has, -EEXIST for one
+     * this domain has already (or a virtual slot it uses).  pci_remove
+     * gives -ENODEV for a device the domain does not have; with force it
+     * takes the device without waiting for the guest to let it go
+     * (libxl_device_pci_destroy).
+     *
+     * pci_list: the devices of a domain, as libxl_device_pci_list gives
+     * them (address, vdevfn, flags, name); free *out with
+     * libxl_device_pci_list_free(*out, *n).
+     */
+    int (*pci_add)(struct xld_backend *be, uint32_t domid,
+                   libxl_device_pci *pci, xld_backend_done_fn *done,
+                   void *opaque);
+    int (*pci_remove)(struct xld_backend *be, uint32_t domid,
+                      libxl_device_pci *pci, bool force,
+                      xld_backend_done_fn *done, void *opaque);
+    int (*pci_list)(struct xld_backend *be, uint32_t domid,
+                    libxl_device_pci **out, int *n);
+
+    /*
+     * The host's side of PCI passthrough (xl pci-assignable-*), all
+     * immediate, as libxl_device_pci_assignable_list, _add and _remove.
+     * list: the devices ready for a guest (bound to pciback) that no
+     * domain has, with the name each was given; free *out with
+     * libxl_device_pci_assignable_list_free(*out, *n).  add: make the
+     * device at pci's address assignable (idempotent), named pci->name
+     * when it is set.  remove: give the device back to dom0 (rebind: to
+     * the driver it had before), found by pci->name when it is set, else
+     * by address; a device that is not assignable is left as it is.
+     * -ENODEV: no such device, or no device of that name; -EBUSY: a
+     * domain has the device; -EINVAL: a name libxl refuses (over 64
+     * characters, or not all printable), or one another device has.
+     */
+    int (*pci_assignable_list)(struct xld_backend *be,
+                               libxl_device_pci **out, int *n);
+    int (*pci_assignable_add)(struct xld_backend *be, libxl_device_pci *pci,
+                              bool rebind);
+    int (*pci_assignable_remove)(struct xld_backend *be,
+                                 libxl_device_pci *pci, bool rebind);
+
+    /*
+     * The medium of a CD-ROM drive the domain has (xl cd-insert,
+     * cd-eject), as libxl_cdrom_insert: asynchronous as disk_add.  disk
+     * is the drive with its new medium, as xl builds it from the vdev
+     * and the target; LIBXL_DISK_FORMAT_EMPTY ejects.  -ENOENT and
+     * -EINVAL as disk_add; -EOPNOTSUPP for a domain that is not HVM
+     * (only an HVM guest's device model has drives whose medium
+     * changes), -ENODEV for a vdev that is no CD-ROM drive of the
+     * domain.
+     */
+    int (*cdrom_insert)(struct xld_backend *be, uint32_t domid,
+                        libxl_device_disk *disk, xld_backend_done_fn *done,
+                        void *opaque);
 };
 
 struct xld_backend {

@@ -52,12 +52,12 @@
  * SIGTERM, SIGINT and SIGHUP only): libxl owns SIGCHLD and reaps only
  * its own children (libxl_sigchld_owner_libxl_always_selective_reap;
  * the plain libxl mode would reap the transport with waitpid(-1) while
- * a save runs, which is exactly when the transport runs).  Its children must not inherit what xld did to
- * its signals, though: xld blocks SIGTERM, SIGINT and SIGHUP for its
- * signalfd and ignores SIGPIPE, and a blocked or ignored signal stays
- * so across exec, which would leave a device model or a hotplug script
- * deaf to libxl's SIGTERM and SIGHUP.  The fork replacement undoes both
- * in the child.
+ * a save runs, which is exactly when the transport runs).  Its children
+ * must not inherit what xld did to its signals, though: xld blocks
+ * SIGTERM, SIGINT and SIGHUP for its signalfd and ignores SIGPIPE, and
+ * a blocked or ignored signal stays so across exec, which would leave a
+ * device model or a hotplug script deaf to libxl's SIGTERM and SIGHUP.
+ * The fork replacement undoes both in the child.
  *
  * Errors: libxl's ERROR_* codes become negative errno values through
  * one table (xld_lx_errno).  libxl's own log lines go to xld's log,
@@ -70,6 +70,7 @@
  */
 #define _GNU_SOURCE
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -479,6 +480,10 @@ enum lx_op_kind {
     LX_OP_DISK_DESTROY,
     LX_OP_NIC_ADD,
     LX_OP_NIC_REMOVE,
+    LX_OP_PCI_ADD,
+    LX_OP_PCI_REMOVE,
+    LX_OP_PCI_DESTROY,
+    LX_OP_CDROM_INSERT,
 };
 
 static const char *const lx_op_names[] = {
@@ -493,6 +498,10 @@ static const char *const lx_op_names[] = {
     [LX_OP_DISK_DESTROY] = "disk destroy",
     [LX_OP_NIC_ADD] = "nic add",
     [LX_OP_NIC_REMOVE] = "nic remove",
+    [LX_OP_PCI_ADD] = "pci add",
+    [LX_OP_PCI_REMOVE] = "pci remove",
+    [LX_OP_PCI_DESTROY] = "pci destroy",
+    [LX_OP_CDROM_INSERT] = "cdrom insert",
 };
 
 /* Where an operation is: its libxl operation, or the one xl runs after
@@ -543,6 +552,7 @@ struct lx_op {
      * op's own copy of the one to take away, as libxl read it back. */
     libxl_device_disk *disk;
     libxl_device_nic *nic;
+    libxl_device_pci *pci;    /* the caller's, to add or take away */
     libxl_device_disk old_disk;
     libxl_device_nic old_nic;
     int lxrc;                 /* how the last libxl operation ended */
@@ -661,6 +671,7 @@ static void lx_logger_destroy(xentoollog_logger *lg)
 /* ---- the note queue --------------------------------------------------- */
 
 static void op_step(struct lx_op *op);
+static void pci_read_back(struct lx_op *op);
 
 static void notes_drain(void *opaque)
 {
@@ -1052,6 +1063,11 @@ static void op_step(struct lx_op *op)
             if (lrc)
                 op_finish(op, xld_lx_errno(rc ? rc : lrc));
             return;
+        case LX_OP_PCI_ADD:
+            if (!rc)
+                pci_read_back(op);
+            op_finish(op, xld_lx_errno(rc));
+            return;
         default:
             op_finish(op, xld_lx_errno(rc));
             return;
@@ -1127,6 +1143,19 @@ static int op_start(struct lx *lx, struct lx_op *op, libxl_domain_config *dc)
     case LX_OP_NIC_REMOVE:
         rc = libxl_device_nic_remove(lx->ctx, op->domid, &op->old_nic,
                                      &how);
+        break;
+    case LX_OP_PCI_ADD:
+        rc = libxl_device_pci_add(lx->ctx, op->domid, op->pci, &how);
+        break;
+    case LX_OP_PCI_REMOVE:
+        /* As xl pci-detach: the guest is asked to let the device go. */
+        rc = libxl_device_pci_remove(lx->ctx, op->domid, op->pci, &how);
+        break;
+    case LX_OP_PCI_DESTROY:
+        rc = libxl_device_pci_destroy(lx->ctx, op->domid, op->pci, &how);
+        break;
+    case LX_OP_CDROM_INSERT:
+        rc = libxl_cdrom_insert(lx->ctx, op->domid, op->disk, &how);
         break;
     default:
         rc = ERROR_INVAL;
@@ -1343,6 +1372,8 @@ static int lx_host_info(struct xld_backend *be, struct xld_host_info *out)
     kb_per_page = vi->pagesize > 0 ? (uint64_t)vi->pagesize / 1024 : 4;
     out->total_memkb = pi.total_pages * kb_per_page;
     out->free_memkb = pi.free_pages * kb_per_page;
+    out->cap_hap = pi.cap_hap;
+    out->cap_shadow = pi.cap_shadow;
     lx_topology(lx, out);
 out:
     libxl_physinfo_dispose(&pi);
@@ -1574,7 +1605,8 @@ static int lx_save(struct xld_backend *be, uint32_t domid, int fd,
  * not be O_NONBLOCK.  Not yet run on a real Xen.
  */
 static int lx_migrate_send(struct xld_backend *be, uint32_t domid, int fd,
-                           bool debug, xld_backend_progress_fn *progress,
+                           bool live, bool debug,
+                           xld_backend_progress_fn *progress,
                            xld_backend_done_fn *done, void *opaque)
 {
     struct lx *lx = be->priv;
@@ -1589,9 +1621,11 @@ static int lx_migrate_send(struct xld_backend *be, uint32_t domid, int fd,
     if (!op)
         return -ENOMEM;
     op->fd = fd;
+    /* op->live: a migration, whose domain is kept once sent; libxl's
+     * LIVE flag is the precopy while the guest runs. */
     op->live = true;
-    op->suspend_flags = LIBXL_SUSPEND_LIVE | (debug ? LIBXL_SUSPEND_DEBUG
-                                                    : 0);
+    op->suspend_flags = (live ? LIBXL_SUSPEND_LIVE : 0)
+                        | (debug ? LIBXL_SUSPEND_DEBUG : 0);
     op->total = domain_bytes(lx, domid);
     return op_start(lx, op, NULL);
 }
@@ -2248,6 +2282,311 @@ out:
     return rc;
 }
 
+/* ---- PCI passthrough and CD-ROM drives -------------------------------- */
+
+/* Whether have is at the address want names (with LIBXL_PCI_FUNC_ALL,
+ * any function of want's slot). */
+static bool pci_match(const libxl_device_pci *want,
+                      const libxl_device_pci *have)
+{
+    if (want->domain != have->domain || want->bus != have->bus
+        || want->dev != have->dev)
+        return false;
+    return want->vfunc_mask == LIBXL_PCI_FUNC_ALL || want->func == have->func;
+}
+
+/* Whether have is the device want names: by its name when want has one,
+ * else by address. */
+static bool pci_same(const libxl_device_pci *want,
+                     const libxl_device_pci *have)
+{
+    if (want->name)
+        return have->name && !strcmp(want->name, have->name);
+    return pci_match(want, have);
+}
+
+/* No domain has the device. */
+#define LX_NO_HOLDER ((uint32_t)INVALID_DOMID)
+
+/* The domain that has the device pci names (by address), or
+ * LX_NO_HOLDER: libxl lists each domain's devices. */
+static uint32_t pci_holder(struct lx *lx, const libxl_device_pci *pci)
+{
+    libxl_dominfo *doms;
+    libxl_device_pci *l;
+    uint32_t holder = LX_NO_HOLDER;
+    int nd = 0, n;
+
+    doms = libxl_list_domain(lx->ctx, &nd);
+    for (int i = 0; i < nd && holder == LX_NO_HOLDER; i++) {
+        n = 0;
+        l = libxl_device_pci_list(lx->ctx, doms[i].domid, &n);
+        for (int k = 0; k < n; k++)
+            if (pci_match(pci, &l[k]))
+                holder = doms[i].domid;
+        if (l)
+            libxl_device_pci_list_free(l, n);
+    }
+    if (doms)
+        libxl_dominfo_list_free(doms, nd);
+    return holder;
+}
+
+/* Whether the host's assignable list has the device pci names; *other
+ * is set when another device there has pci's name. */
+static bool pci_assignable(struct lx *lx, const libxl_device_pci *pci,
+                           bool *other)
+{
+    libxl_device_pci *l;
+    bool found = false;
+    int n = 0;
+
+    *other = false;
+    l = libxl_device_pci_assignable_list(lx->ctx, &n);
+    for (int i = 0; i < n; i++) {
+        if (pci_same(pci, &l[i]))
+            found = true;
+        else if (pci->name && l[i].name && !strcmp(pci->name, l[i].name))
+            *other = true;
+    }
+    if (l)
+        libxl_device_pci_assignable_list_free(l, n);
+    return found;
+}
+
+/*
+ * libxl says no more than ERROR_FAIL when a device cannot be given to a
+ * guest; backend.h's errors say why, from what libxl lists first:
+ * -EEXIST when the domain has the device, -EBUSY when another one has
+ * it, -ENODEV when it is not assignable (unless seize asks libxl to
+ * take it from dom0).  0 when it can go.
+ */
+static int pci_check_free(struct lx *lx, uint32_t domid,
+                          const libxl_device_pci *pci)
+{
+    uint32_t holder;
+    bool other;
+
+    if (pci_assignable(lx, pci, &other))
+        return 0;
+    /* A name is only known for the devices made assignable with it. */
+    holder = pci->name ? LX_NO_HOLDER : pci_holder(lx, pci);
+    if (holder != LX_NO_HOLDER)
+        return holder == domid ? -EEXIST : -EBUSY;
+    return pci->seize && !pci->name ? 0 : -ENODEV;
+}
+
+static int lx_pci_add(struct xld_backend *be, uint32_t domid,
+                      libxl_device_pci *pci, xld_backend_done_fn *done,
+                      void *opaque)
+{
+    struct lx *lx = be->priv;
+    struct lx_op *op;
+    int rc = dev_domain(lx, domid);
+
+    if (!rc)
+        rc = pci_check_free(lx, domid, pci);
+    if (rc)
+        return rc;
+    op = op_new(lx, LX_OP_PCI_ADD, domid, NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->pci = pci;
+    return op_start(lx, op, NULL);
+}
+
+/*
+ * What libxl chose for a device it added (its address when it was given
+ * by name, the slot the device model gave it), read from the domain's
+ * list into the caller's device, as backend.h promises.  By name first;
+ * libxl may also have written the address into the device itself.
+ */
+static void pci_read_back(struct lx_op *op)
+{
+    libxl_device_pci *l, *found = NULL;
+    int n = 0;
+
+    l = libxl_device_pci_list(op->lx->ctx, op->domid, &n);
+    for (int i = 0; i < n && !found; i++)
+        if (pci_same(op->pci, &l[i]))
+            found = &l[i];
+    for (int i = 0; i < n && !found; i++)
+        if (pci_match(op->pci, &l[i]))
+            found = &l[i];
+    if (found) {
+        op->pci->domain = found->domain;
+        op->pci->bus = found->bus;
+        op->pci->dev = found->dev;
+        if (op->pci->vfunc_mask != LIBXL_PCI_FUNC_ALL)
+            op->pci->func = found->func;
+        /* The functions of a whole slot differ in their low bits. */
+        op->pci->vdevfn = op->pci->vfunc_mask == LIBXL_PCI_FUNC_ALL
+                          ? found->vdevfn & ~7u : found->vdevfn;
+    }
+    if (l)
+        libxl_device_pci_list_free(l, n);
+}
+
+static int lx_pci_remove(struct xld_backend *be, uint32_t domid,
+                         libxl_device_pci *pci, bool force,
+                         xld_backend_done_fn *done, void *opaque)
+{
+    struct lx *lx = be->priv;
+    libxl_device_pci *l;
+    struct lx_op *op;
+    bool found = false;
+    int n = 0, rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    l = libxl_device_pci_list(lx->ctx, domid, &n);
+    for (int i = 0; i < n; i++)
+        found |= pci_same(pci, &l[i]);
+    if (l)
+        libxl_device_pci_list_free(l, n);
+    if (!found)
+        return -ENODEV;
+    op = op_new(lx, force ? LX_OP_PCI_DESTROY : LX_OP_PCI_REMOVE, domid,
+                NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->pci = pci;
+    return op_start(lx, op, NULL);
+}
+
+static int lx_pci_list(struct xld_backend *be, uint32_t domid,
+                       libxl_device_pci **out, int *n)
+{
+    struct lx *lx = be->priv;
+    libxl_dominfo di;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    libxl_dominfo_init(&di);
+    rc = libxl_domain_info(lx->ctx, &di, domid);
+    libxl_dominfo_dispose(&di);
+    if (rc)
+        return rc == ERROR_DOMAIN_NOTFOUND ? -ENOENT : xld_lx_errno(rc);
+    /* No list is no device: libxl gives NULL for a domain that never
+     * had one. */
+    *out = libxl_device_pci_list(lx->ctx, domid, n);
+    if (!*out)
+        *n = 0;
+    return 0;
+}
+
+static int lx_pci_assignable_list(struct xld_backend *be,
+                                  libxl_device_pci **out, int *n)
+{
+    struct lx *lx = be->priv;
+
+    /* libxl logs why when there is no list (pciback is not loaded):
+     * there is then no device to give. */
+    *out = libxl_device_pci_assignable_list(lx->ctx, n);
+    if (!*out)
+        *n = 0;
+    return 0;
+}
+
+/* Whether the host has a PCI device at pci's address (sysfs). */
+static bool pci_exists(const libxl_device_pci *pci)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), "/sys/bus/pci/devices/%04x:%02x:%02x.%x",
+             (unsigned)pci->domain & 0xffff, pci->bus, pci->dev & 0x1f,
+             pci->func & 7);
+    return access(path, F_OK) == 0;
+}
+
+/* A name libxl accepts: at most 64 characters, all printable. */
+static bool pci_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (!n || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isgraph((unsigned char)name[i]))
+            return false;
+    return true;
+}
+
+/* libxl fails alike for every reason; what it checks first is checked
+ * here first, so that the admin reads which. */
+static int lx_pci_assignable_add(struct xld_backend *be,
+                                 libxl_device_pci *pci, bool rebind)
+{
+    struct lx *lx = be->priv;
+    bool other;
+
+    if (!pci_exists(pci))
+        return -ENODEV;
+    if (pci->name && !pci_name_ok(pci->name))
+        return -EINVAL;
+    if (pci_holder(lx, pci) != LX_NO_HOLDER)
+        return -EBUSY;
+    if (pci->name && !pci_assignable(lx, pci, &other) && other)
+        return -EINVAL;
+    return xld_lx_errno(libxl_device_pci_assignable_add(lx->ctx, pci,
+                                                        rebind));
+}
+
+static int lx_pci_assignable_remove(struct xld_backend *be,
+                                    libxl_device_pci *pci, bool rebind)
+{
+    struct lx *lx = be->priv;
+    int rc;
+
+    if (!pci->name && !pci_exists(pci))
+        return -ENODEV;
+    if (!pci->name && pci_holder(lx, pci) != LX_NO_HOLDER)
+        return -EBUSY;
+    rc = libxl_device_pci_assignable_remove(lx->ctx, pci, rebind);
+    /* No device of that name. */
+    return rc == ERROR_NOTFOUND ? -ENODEV : xld_lx_errno(rc);
+}
+
+static int lx_cdrom_insert(struct xld_backend *be, uint32_t domid,
+                           libxl_device_disk *disk,
+                           xld_backend_done_fn *done, void *opaque)
+{
+    struct lx *lx = be->priv;
+    libxl_device_disk *disks;
+    libxl_dominfo di;
+    struct lx_op *op;
+    bool found = false;
+    int nb = 0, rc = dev_domain(lx, domid);
+
+    if (rc)
+        return rc;
+    /* libxl's own checks, first, for errors that say which failed: an
+     * HVM guest, and a drive of it that is a cdrom. */
+    libxl_dominfo_init(&di);
+    rc = libxl_domain_info(lx->ctx, &di, domid);
+    if (!rc && di.domain_type != LIBXL_DOMAIN_TYPE_HVM)
+        rc = -EOPNOTSUPP;
+    else if (rc)
+        rc = xld_lx_errno(rc);
+    libxl_dominfo_dispose(&di);
+    if (rc)
+        return rc;
+    disks = libxl_device_disk_list(lx->ctx, domid, &nb);
+    for (int i = 0; i < nb; i++)
+        found |= disks[i].is_cdrom && disks[i].vdev
+                 && !strcmp(disks[i].vdev, disk->vdev);
+    if (disks)
+        libxl_device_disk_list_free(disks, nb);
+    if (!found)
+        return -ENODEV;
+    op = op_new(lx, LX_OP_CDROM_INSERT, domid, NULL, done, opaque);
+    if (!op)
+        return -ENOMEM;
+    op->disk = disk;
+    return op_start(lx, op, NULL);
+}
+
 const struct xld_backend_ops xld_backend_libxl_ops = {
     .name = "libxl",
     .open = lx_open,
@@ -2292,4 +2631,11 @@ const struct xld_backend_ops xld_backend_libxl_ops = {
     .nic_add = lx_nic_add,
     .nic_remove = lx_nic_remove,
     .nic_list = lx_nic_list,
+    .pci_add = lx_pci_add,
+    .pci_remove = lx_pci_remove,
+    .pci_list = lx_pci_list,
+    .pci_assignable_list = lx_pci_assignable_list,
+    .pci_assignable_add = lx_pci_assignable_add,
+    .pci_assignable_remove = lx_pci_assignable_remove,
+    .cdrom_insert = lx_cdrom_insert,
 };

@@ -5,8 +5,9 @@
  *
  * The host.  One host with a configurable amount of memory and cpus
  * (open() options "memory=MIB,cpus=N,nodes=N,dom0-memory=MIB,dir=PATH,
- * sync=0|1"; by default 256 GiB, 8 cpus on one node and a Domain-0 of
- * 4 GiB, so that a test can hold a thousand small guests).  Domain-0 is
+ * sync=0|1,shadow=0|1"; by default 256 GiB, 8 cpus on one node and a
+ * Domain-0 of 4 GiB, so that a test can hold a thousand small guests;
+ * shadow=0 is a Xen without shadow paging, see migrate_send).  Domain-0 is
  * domid 0; it is listed like any domain but cannot be changed.
  *
  * Memory.  A domain occupies its current memory (its target); the host's
@@ -88,6 +89,34 @@
  * every few seconds.  All of it is kept in the domain's state file, so
  * it outlives xld as the domain does; Domain-0 cannot be changed.
  *
+ * PCI passthrough.  The host has five PCI devices (hostpci_defaults):
+ * 0000:00:02.0 and 0000:00:1f.2, which dom0 drives, and 0000:03:00.0,
+ * 0000:03:00.1 and 0000:04:00.0, bound to pciback and so assignable;
+ * pci_assignable_add and _remove move a device between the two, with
+ * its name (kept in host.json).  A device goes to one domain at a time,
+ * from its config at create and restore (which fail as libxl's do when
+ * a device is not assignable or another domain has it) or by pci_add,
+ * and comes back when the domain dies or by pci_remove; an HVM guest
+ * sees it at the first free slot from 04 unless the spec says one.
+ * CD-ROM drives: the disks of the config or of disk_add that are
+ * cdroms; cdrom_insert changes the medium of one of an HVM guest's.
+ *
+ * Consoles (simcon.h).  Every guest has one console line, a log of the
+ * last 4 KiB it wrote: when it first runs after a create or a soft
+ * reset, a few lines of a Linux boot (naming the guest, its domid,
+ * memory and vcpus) and a getty prompt "NAME login: "; after a restore,
+ * a line saying so and the prompt; a last line when it powers off,
+ * reboots, crashes, trips its watchdog or kexecs; "Freezing..." when a
+ * save starts and "Restarting tasks ... done." when the guest goes on
+ * after one.  It echoes what it is sent as a terminal would, and answers
+ * each line with "sim: NAME: LINE" and the prompt again (an empty line
+ * gets the prompt alone), only while it runs: a paused guest's input
+ * waits.  console_tty gives its PV console 0, which an HVM guest's
+ * serial port 0 shares; nothing else, and nothing for Domain-0 (-ENOENT).
+ * The pty is opened on the first console_tty only, and closed with the
+ * domain.  The log lives in xld's memory, not in the state directory: a
+ * guest found again by the next xld has an empty one.
+ *
  * Timings (inject(), domid 0; persisted with the host): create-ms (50),
  * save-ms-per-gib (200), restore-ms-per-gib (200), destroy-ms (20, an
  * addition to backend.h's list), and shutdown-delay-ms (200) and
@@ -137,6 +166,7 @@
  */
 #define _GNU_SOURCE
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -157,6 +187,7 @@
 #include "backend.h"
 #include "log.h"
 #include "loop.h"
+#include "simcon.h"
 #include "stats.h"
 #include "xlconv.h"
 
@@ -209,6 +240,18 @@
 #define FAIL_SAVE 2u
 #define FAIL_RESTORE 4u
 #define FAIL_DESTROY 8u
+
+/* A PCI address as one number, the way Xen encodes it for device
+ * assignment: domain, bus, device (0-1f) and function (0-7). */
+#define SIM_BDF(dom, bus, dev, fn) \
+    ((unsigned)(dom) << 16 | (unsigned)(bus) << 8 | (unsigned)(dev) << 3 \
+     | (unsigned)(fn))
+/* How many PCI devices the simulated host has (see hostpci_defaults). */
+#define SIM_NPCI 5
+/* The first slot qemu gives a passed-through device of an HVM guest:
+ * the host bridge, the ISA bridge, the graphics and Xen's platform
+ * device come before it. */
+#define SIM_FIRST_PCI_SLOT 4
 
 enum sim_op_kind {
     SIM_OP_NONE,
@@ -279,6 +322,10 @@ struct sim_dom_state {
     int nics, disks;               /* its config's vifs and disks */
     int weight;                    /* credit2's weight, 1-65535 */
     int cap;                       /* credit2's cap, % of a cpu; 0: none */
+    /* PV, PVH or HVM, as its config says (INVALID in the files of
+     * earlier versions): only an HVM guest has CD-ROM drives whose
+     * medium changes. */
+    libxl_domain_type type;
 };
 
 /* Where one vcpu may run (hard affinity) and would rather run (soft), as
@@ -300,6 +347,41 @@ struct sim_dev {
     int evtch;
     int rref;                     /* vbd's ring, a vif's tx ring */
     int rref_rx;                  /* vif */
+    bool cdrom;                   /* vbd: a CD-ROM drive */
+};
+
+/*
+ * A host PCI device a domain has, as pciback shows it: its address
+ * (SIM_BDF), the slot and function the guest sees it at, and the
+ * flags it was given with.  Its name is the host's (struct sim_hostpci).
+ */
+struct sim_pci {
+    unsigned bdf;
+    uint32_t vdevfn;
+    bool msitranslate;
+    bool power_mgmt;
+    bool permissive;
+    libxl_rdm_reserve_policy rdm_policy;
+};
+
+/*
+ * A PCI device of the simulated host: its address, whether it is bound
+ * to pciback (assignable), and the name pci-assignable-add gave it.
+ * Which domain has it is found in the domains' sim_pci lists.
+ */
+struct sim_hostpci {
+    unsigned bdf;
+    bool assignable;
+    char *name;                   /* malloc'd, or NULL */
+};
+
+/* What a guest writes on its console once it runs again: the lines of
+ * its boot after a create or a soft reset, those of its return after a
+ * restore.  A guest built paused writes them when it is unpaused. */
+enum sim_con_next {
+    SIM_CON_NOTHING,
+    SIM_CON_BOOT,
+    SIM_CON_RESUME,
 };
 
 struct sim;
@@ -318,6 +400,10 @@ struct sim_dom {
     struct sim_vcpu *vcpus;           /* st.vcpu_max of them */
     struct sim_dev *devs;             /* its vbds and vifs */
     int ndevs;
+    struct sim_pci *pcis;             /* the host's PCI devices it has */
+    int npcis;
+    struct xld_simcon *con;           /* its console; NULL: nothing yet */
+    enum sim_con_next con_next;       /* what it writes when it next runs */
 };
 
 /* Something to tell xld, later, from the loop. */
@@ -369,6 +455,8 @@ struct sim_op {
     bool fail;                    /* fail-next chose this one */
     bool checkpoint;
     bool live;                    /* migrate_send: suspend at the end */
+    bool stopped;                 /* migrate_send, not live: suspended
+                                     (paused) for the whole stream */
     int fd;
     uint64_t started;             /* loop ms */
     uint64_t duration;            /* ms the whole op should take */
@@ -385,12 +473,16 @@ struct sim {
     int dirfd;
     int lock_fd;
     bool sync;
+    /* shadow=0: a Xen built without shadow paging, as Debian's is, where
+     * a PV guest has no log-dirty mode and cannot migrate live. */
+    bool no_shadow;
     struct sim_host host;
     struct sim_dom *doms[SIM_DOMID_LIMIT];
     uint32_t hi;                  /* no domain at or above this domid */
     struct sim_note *notes;
     struct sim_note *notes_tail;
     struct xld_timer *note_timer;
+    struct sim_hostpci pci[SIM_NPCI];   /* persisted in host.json */
 };
 
 /* What open() was told; zero means "not given". */
@@ -401,6 +493,7 @@ struct sim_options {
     int cpus;
     int nodes;
     int sync;                     /* -1: not given */
+    int shadow;                   /* -1: not given */
 };
 
 /* ---- small helpers ------------------------------------------------- */
@@ -550,6 +643,17 @@ static bool dom_runs(const struct sim_dom *d)
 {
     return !d->st.paused && !d->st.shutdown && d->st.op != SIM_OP_CREATE
            && d->st.op != SIM_OP_RESTORE && d->st.op != SIM_OP_DESTROY;
+}
+
+/* The guest's type as libxl names it ("pv", "pvh", "hvm"); a config
+ * that leaves it out (the unit tests' do) counts as PV, as in xl. */
+static const char *dom_type_name(const struct sim_dom *d)
+{
+    const char *s = d->st.type == LIBXL_DOMAIN_TYPE_HVM
+                    || d->st.type == LIBXL_DOMAIN_TYPE_PVH
+                    ? libxl_domain_type_to_string(d->st.type) : NULL;
+
+    return s ? s : "pv";
 }
 
 /* Cpu time: every online vcpu of a running guest is busy a tenth of the
@@ -732,6 +836,10 @@ static void dom_free(struct sim_dom *d)
     op_free(d->op);
     vcpus_free(d->vcpus, d->st.vcpu_max);
     devs_free(d->devs, d->ndevs);
+    free(d->pcis);
+    if (d->con)
+        xld_simcon_dispose(d->con);
+    free(d->con);
     free(d->userdata);
     free(d->name);
     free(d);
@@ -1029,10 +1137,73 @@ static void jw_devs(struct jw *w, const char *key, const struct sim_dom *d)
             jw_str(w, "vdev", v->vdev);
             if (v->target)
                 jw_str(w, "target", v->target);
+            if (v->cdrom)
+                jw_bool(w, "cdrom", true);
         }
         jw_int(w, "evtch", v->evtch);
         jw_int(w, "rref", v->rref);
         jw_int(w, "rref_rx", v->rref_rx);
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_close(w->g);
+    }
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_close(w->g);
+}
+
+/* A PCI address as libxl writes one: "0000:03:00.0". */
+static void bdf_text(unsigned bdf, char *buf, size_t size)
+{
+    snprintf(buf, size, "%04x:%02x:%02x.%x", bdf >> 16, (bdf >> 8) & 0xff,
+             (bdf >> 3) & 0x1f, bdf & 7);
+}
+
+/* The PCI devices a domain has, as [{"bdf": "0000:03:00.0", "vdevfn": 32,
+ * ...}, ...]. */
+static void jw_pcis(struct jw *w, const char *key, const struct sim_dom *d)
+{
+    char bdf[16];
+
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_open(w->g);
+    for (int i = 0; i < d->npcis; i++) {
+        const struct sim_pci *p = &d->pcis[i];
+
+        bdf_text(p->bdf, bdf, sizeof(bdf));
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_open(w->g);
+        jw_str(w, "bdf", bdf);
+        jw_int(w, "vdevfn", p->vdevfn);
+        jw_bool(w, "msitranslate", p->msitranslate);
+        jw_bool(w, "power_mgmt", p->power_mgmt);
+        jw_bool(w, "permissive", p->permissive);
+        jw_int(w, "rdm_policy", p->rdm_policy);
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_close(w->g);
+    }
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_close(w->g);
+}
+
+/* The host's PCI devices, as [{"bdf": ..., "assignable": true, "name":
+ * ...}, ...]. */
+static void jw_hostpci(struct jw *w, const char *key, const struct sim *sim)
+{
+    char bdf[16];
+
+    jw_key(w, key);
+    if (w->st == yajl_gen_status_ok)
+        w->st = yajl_gen_array_open(w->g);
+    for (int i = 0; i < SIM_NPCI; i++) {
+        const struct sim_hostpci *h = &sim->pci[i];
+
+        bdf_text(h->bdf, bdf, sizeof(bdf));
+        if (w->st == yajl_gen_status_ok)
+            w->st = yajl_gen_map_open(w->g);
+        jw_str(w, "bdf", bdf);
+        jw_bool(w, "assignable", h->assignable);
+        if (h->name)
+            jw_str(w, "name", h->name);
         if (w->st == yajl_gen_status_ok)
             w->st = yajl_gen_map_close(w->g);
     }
@@ -1095,6 +1266,7 @@ static int host_persist(struct sim *sim)
     jw_int(&w, "shutdown_delay_ms", h->shutdown_delay_ms);
     jw_bool(&w, "ignore_shutdown", h->ignore_shutdown);
     jw_int(&w, "started", h->started);
+    jw_hostpci(&w, "pci", sim);
     return jw_commit(sim, &w, "host.json");
 }
 
@@ -1144,6 +1316,10 @@ static int dom_persist(struct sim *sim, const struct sim_dom *d)
     jw_int(&w, "cap", d->st.cap);
     jw_vcpus(&w, "affinity", d);
     jw_devs(&w, "devices", d);
+    jw_pcis(&w, "pci", d);
+    jw_str(&w, "type", libxl_domain_type_to_string(d->st.type)
+                       ? libxl_domain_type_to_string(d->st.type)
+                       : "invalid");
     dom_file(file, sizeof(file), d->domid, "json");
     return jw_commit(sim, &w, file);
 }
@@ -1174,6 +1350,170 @@ static void dom_remove(struct sim *sim, struct sim_dom *d)
     dom_free(d);
 }
 
+/* ---- the guest's console ------------------------------------------- */
+
+static void con_answer(void *opaque, const char *line);
+
+/* d's console, made on first use; NULL without memory, when what the
+ * guest writes is lost, as on a line nobody listens to. */
+static struct xld_simcon *dom_con(struct sim_dom *d)
+{
+    if (!d->con) {
+        d->con = malloc(sizeof(*d->con));
+        if (d->con)
+            xld_simcon_init(d->con, d->sim->loop, con_answer, d);
+    }
+    return d->con;
+}
+
+/* The device the guest's kernel writes its console to. */
+static const char *con_device(const struct sim_dom *d)
+{
+    return d->st.type == LIBXL_DOMAIN_TYPE_HVM ? "ttyS0" : "hvc0";
+}
+
+/* getty's prompt, which stays on its line. */
+static void con_prompt(struct sim_dom *d, struct xld_simcon *c)
+{
+    char buf[SIM_NAME_MAX + 16];
+    int n = snprintf(buf, sizeof(buf), "%s login: ", d->name);
+
+    if (n > 0)
+        xld_simcon_write(c, buf, (size_t)n < sizeof(buf) ? (size_t)n
+                                                          : sizeof(buf) - 1);
+}
+
+/* Who the guest is, as its kernel would find out at boot. */
+static void con_identity(struct sim_dom *d, struct xld_simcon *c,
+                         const char *how)
+{
+    xld_simcon_kmsg(c, "Xen: %s guest %s, domid %" PRIu32 ", %" PRIu64
+                    " MiB, %d vcpu%s%s", dom_type_name(d), d->name,
+                    d->domid, d->st.target_memkb / 1024, d->st.vcpu_online,
+                    d->st.vcpu_online == 1 ? "" : "s", how);
+}
+
+/* A simulated Linux boots: a few of its lines, then getty's banner and
+ * prompt. */
+static void con_boot(struct sim_dom *d, struct xld_simcon *c)
+{
+    xld_simcon_boot(c);
+    xld_simcon_kmsg(c, "Linux version 6.1.0-sim (xld@sim) #1 SMP "
+                    "PREEMPT_DYNAMIC Debian 6.1.0-sim");
+    xld_simcon_kmsg(c, "Command line: root=/dev/xvda1 ro console=%s",
+                    con_device(d));
+    /* A PVH guest is an HVM container to the kernel that runs in it. */
+    xld_simcon_kmsg(c, "Hypervisor detected: Xen %s",
+                    d->st.type == LIBXL_DOMAIN_TYPE_HVM
+                    || d->st.type == LIBXL_DOMAIN_TYPE_PVH ? "HVM" : "PV");
+    con_identity(d, c, "");
+    xld_simcon_kmsg(c, "Memory: %" PRIu64 "K/%" PRIu64 "K available",
+                    d->st.target_memkb, d->st.max_memkb);
+    xld_simcon_kmsg(c, "smp: Brought up 1 node, %d CPU%s",
+                    d->st.vcpu_online, d->st.vcpu_online == 1 ? "" : "s");
+    xld_simcon_kmsg(c, "Run /sbin/init as init process");
+    xld_simcon_printf(c, "%s", "");
+    xld_simcon_printf(c, "Debian GNU/Linux 12 %s %s", d->name,
+                      con_device(d));
+    xld_simcon_printf(c, "%s", "");
+    con_prompt(d, c);
+}
+
+/* The guest runs again where its image was saved. */
+static void con_resume(struct sim_dom *d, struct xld_simcon *c)
+{
+    xld_simcon_boot(c);
+    con_identity(d, c, ", restored");
+    xld_simcon_kmsg(c, "Restarting tasks ... done.");
+    xld_simcon_printf(c, "%s", "");
+    con_prompt(d, c);
+}
+
+/*
+ * The guest answers a line typed on its console with "sim: NAME: LINE"
+ * and a new prompt (an empty line gets the prompt alone): simple, and
+ * the same every time, so that a test sees that what it typed arrived.
+ */
+static void con_answer(void *opaque, const char *line)
+{
+    struct sim_dom *d = opaque;
+
+    if (*line)
+        xld_simcon_printf(d->con, "sim: %s: %s", d->name, line);
+    con_prompt(d, d->con);
+}
+
+/* The guest's last lines as it shuts down for reason. */
+static void con_shutdown(struct sim_dom *d, libxl_shutdown_reason reason)
+{
+    struct xld_simcon *c = dom_con(d);
+
+    if (!c)
+        return;
+    switch (reason) {
+    case LIBXL_SHUTDOWN_REASON_POWEROFF:
+        xld_simcon_kmsg(c, "reboot: Power down");
+        break;
+    case LIBXL_SHUTDOWN_REASON_REBOOT:
+        xld_simcon_kmsg(c, "reboot: Restarting system");
+        break;
+    case LIBXL_SHUTDOWN_REASON_CRASH:
+        xld_simcon_kmsg(c, "Kernel panic - not syncing: Fatal exception");
+        break;
+    case LIBXL_SHUTDOWN_REASON_WATCHDOG:
+        xld_simcon_kmsg(c, "watchdog: BUG: soft lockup - CPU#0 stuck for "
+                        "23s!");
+        break;
+    case LIBXL_SHUTDOWN_REASON_SOFT_RESET:
+        xld_simcon_kmsg(c, "kexec_core: Starting new kernel");
+        break;
+    default:
+        break;
+    }
+}
+
+/* A save begins: the guest's processes stop. */
+static void con_freeze(struct sim_dom *d)
+{
+    struct xld_simcon *c = dom_con(d);
+
+    if (c)
+        xld_simcon_kmsg(c, "Freezing user space processes ... (elapsed "
+                        "0.001 seconds) done.");
+}
+
+/* The guest goes on after a checkpoint, a failed save or a failed
+ * migration. */
+static void con_thaw(struct sim_dom *d)
+{
+    struct xld_simcon *c = dom_con(d);
+
+    if (c)
+        xld_simcon_kmsg(c, "Restarting tasks ... done.");
+}
+
+/*
+ * The console follows the guest's state: the guest reads what is typed
+ * only while it runs, and writes what it has to write (its boot, its
+ * return from a save) once it runs again.  Called with every change of
+ * state, from dom_arm_answer.
+ */
+static void dom_con_sync(struct sim_dom *d)
+{
+    bool runs = dom_runs(d) && !d->op;
+    struct xld_simcon *c;
+
+    if (runs && d->con_next != SIM_CON_NOTHING && (c = dom_con(d))) {
+        if (d->con_next == SIM_CON_BOOT)
+            con_boot(d, c);
+        else
+            con_resume(d, c);
+        d->con_next = SIM_CON_NOTHING;
+    }
+    if (d->con)
+        xld_simcon_set_reading(d->con, runs);
+}
+
 /* ---- the guest answering requests ---------------------------------- */
 
 static void answer_fire(void *opaque);
@@ -1181,11 +1521,12 @@ static void answer_fire(void *opaque);
 /* (Re)arm the timer at which the guest answers its pending request, or
  * disarm it when the guest cannot answer now: it is paused, busy with an
  * operation, or ignores requests.  Whatever changes one of those calls
- * this again. */
+ * this again, which is also where the console follows (dom_con_sync). */
 static void dom_arm_answer(struct sim *sim, struct sim_dom *d)
 {
     int64_t wait;
 
+    dom_con_sync(d);
     xld_loop_cancel(d->answer_timer);
     d->answer_timer = NULL;
     if (d->st.request == SIM_REQ_NONE || d->st.shutdown || d->st.paused
@@ -1223,6 +1564,7 @@ static int dom_shut(struct sim *sim, struct sim_dom *d,
         goto out;
     }
     rc = 0;
+    con_shutdown(d, reason);
     notes_event(sim, note, XLD_BE_DOMAIN_SHUTDOWN, d->domid, reason);
 out:
     dom_arm_answer(sim, d);
@@ -1342,6 +1684,15 @@ static void op_finish(struct sim_op *op, int rc, bool gone)
     op->done_note->rc = rc;
     notes_push(sim, op->done_note);
     op->done_note = NULL;
+    /* A guest that a save leaves running says so on its console; the
+     * end of a live migration's send leaves it suspended. */
+    if (op->kind == SIM_OP_SAVE && !gone && !(op->live && rc == 0))
+        con_thaw(d);
+    /* A failed migration that was not live gives the guest back. */
+    if (op->stopped && rc && !gone) {
+        dom_fold(d, wall_ms());
+        d->st.paused = false;
+    }
     d->op = NULL;
     d->st.op = SIM_OP_NONE;
     op_free(op);
@@ -1633,6 +1984,7 @@ static void tick_create(struct sim_op *op)
     d->st.op_paused = false;
     /* The vcpus start running now: no cpu time for the build. */
     d->st.cpu_stamp = wall_ms();
+    d->con_next = SIM_CON_BOOT;
     op_finish(op, 0, false);
 }
 
@@ -1695,6 +2047,7 @@ static void tick_restore(struct sim_op *op)
     d->st.paused = d->st.op_paused;
     d->st.op_paused = false;
     d->st.cpu_stamp = wall_ms();
+    d->con_next = SIM_CON_RESUME;
     op_finish(op, 0, false);
 }
 
@@ -1903,9 +2256,87 @@ static int dom_load_devs(struct sim_dom *d, yajl_val root)
         dev->evtch = (int)v[1];
         dev->rref = (int)v[2];
         dev->rref_rx = (int)v[3];
+        /* Absent from earlier files: a disk drive. */
+        dev->cdrom = !dev->vif && YAJL_IS_TRUE(jget(e, "cdrom", yajl_t_any));
         if ((!dev->vif && !(dev->vdev = strdup(vdev)))
             || (target && !dev->vif && !(dev->target = strdup(target))))
             return -ENOMEM;
+    }
+    return 0;
+}
+
+/* A PCI address as bdf_text writes it; -EINVAL when it is not one. */
+static int bdf_parse(const char *s, unsigned *bdf)
+{
+    unsigned dom, bus, dev, fn;
+    int n = -1;
+
+    if (!s || sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) != 4
+        || n < 0 || s[n] || dev > 0x1f || fn > 7)
+        return -EINVAL;
+    *bdf = SIM_BDF(dom, bus, dev, fn);
+    return 0;
+}
+
+/* The PCI devices of a domain's state file (absent from the files of
+ * earlier versions: none).  -EINVAL for an entry jw_pcis did not
+ * write. */
+static int dom_load_pcis(struct sim_dom *d, yajl_val root)
+{
+    yajl_val pcis = jget(root, "pci", yajl_t_array);
+    size_t n = pcis ? YAJL_GET_ARRAY(pcis)->len : 0;
+    long long v[2];
+
+    if (!n)
+        return 0;
+    d->pcis = calloc(n, sizeof(*d->pcis));
+    if (!d->pcis)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        yajl_val e = YAJL_GET_ARRAY(pcis)->values[i];
+        struct sim_pci *p = &d->pcis[i];
+
+        if (!YAJL_IS_OBJECT(e) || bdf_parse(jstr(e, "bdf"), &p->bdf)
+            || jint(e, "vdevfn", 0, 0xff, &v[0])
+            || jint(e, "rdm_policy", LIBXL_RDM_RESERVE_POLICY_INVALID,
+                    LIBXL_RDM_RESERVE_POLICY_RELAXED, &v[1])
+            || jbool(e, "msitranslate", &p->msitranslate)
+            || jbool(e, "power_mgmt", &p->power_mgmt)
+            || jbool(e, "permissive", &p->permissive))
+            return -EINVAL;
+        p->vdevfn = (uint32_t)v[0];
+        p->rdm_policy = (libxl_rdm_reserve_policy)v[1];
+        d->npcis++;
+    }
+    return 0;
+}
+
+/* The host's PCI devices as host.json has them (absent from the files of
+ * earlier versions: the defaults stay).  A device the file has and the
+ * host does not is ignored: the table is the hardware. */
+static int host_load_pci(struct sim *sim, yajl_val root)
+{
+    yajl_val pcis = jget(root, "pci", yajl_t_array);
+    size_t n = pcis ? YAJL_GET_ARRAY(pcis)->len : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        yajl_val e = YAJL_GET_ARRAY(pcis)->values[i];
+        const char *name = jstr(e, "name");
+        unsigned bdf;
+        bool assignable;
+
+        if (!YAJL_IS_OBJECT(e) || bdf_parse(jstr(e, "bdf"), &bdf)
+            || jbool(e, "assignable", &assignable))
+            return -EINVAL;
+        for (int k = 0; k < SIM_NPCI; k++) {
+            if (sim->pci[k].bdf != bdf)
+                continue;
+            sim->pci[k].assignable = assignable;
+            free(sim->pci[k].name);
+            sim->pci[k].name = NULL;
+            if (name && !(sim->pci[k].name = strdup(name)))
+                return -ENOMEM;
+        }
     }
     return 0;
 }
@@ -1980,6 +2411,10 @@ static int host_load(struct sim *sim, bool *found)
     h->destroy_ms = v[10];
     h->shutdown_delay_ms = v[11];
     h->started = v[12];
+    rc = host_load_pci(sim, root);
+    if (rc == -EINVAL)
+        xld_err("sim backend: %s/host.json: a PCI device is not as "
+                "written", sim->dir);
 out:
     yajl_tree_free(root);
     return rc;
@@ -2061,11 +2496,17 @@ static int dom_load(struct sim *sim, const char *file, uint32_t domid)
     if (rc)
         goto out;
     rc = dom_load_devs(d, root);
+    if (!rc)
+        rc = dom_load_pcis(d, root);
     if (rc == -EINVAL)
         xld_err("sim backend: %s/%s: a device is not as written",
                 sim->dir, file);
     if (rc)
         goto out;
+    /* Absent from earlier files: a type that is none of them. */
+    if (!jstr(root, "type")
+        || libxl_domain_type_from_string(jstr(root, "type"), &d->st.type))
+        d->st.type = LIBXL_DOMAIN_TYPE_INVALID;
     dom_insert(sim, d);
     d = NULL;
 out:
@@ -2238,6 +2679,7 @@ static int parse_options(const char *options, struct sim_options *o)
     int rc = 0;
 
     o->sync = -1;
+    o->shadow = -1;
     if (!options)
         goto out;
     copy = strdup(options);
@@ -2274,9 +2716,12 @@ static int parse_options(const char *options, struct sim_options *o)
         } else if (!strcmp(item, "sync")) {
             rc = parse_num(val, 0, 1, &n);
             o->sync = (int)n;
+        } else if (!strcmp(item, "shadow")) {
+            rc = parse_num(val, 0, 1, &n);
+            o->shadow = (int)n;
         } else {
             xld_err("sim backend: unknown option '%s' (known: memory, cpus, "
-                    "nodes, dom0-memory, dir, sync)", item);
+                    "nodes, dom0-memory, dir, sync, shadow)", item);
             rc = -EINVAL;
             break;
         }
@@ -2330,6 +2775,7 @@ static int dom0_make(struct sim *sim)
     d->st.target_memkb = d->st.max_memkb = sim->host.dom0_memkb;
     d->st.vcpu_online = d->st.vcpu_max = sim->host.cpus;
     d->st.cpu_stamp = sim->host.started;
+    d->st.type = LIBXL_DOMAIN_TYPE_PV;
     d->st.ignore_shutdown = -1;
     d->st.shutdown_delay_ms = -1;
     sched_from_config(&d->st, NULL);
@@ -2339,6 +2785,43 @@ static int dom0_make(struct sim *sim)
     }
     dom_insert(sim, d);
     return 0;
+}
+
+/*
+ * The host's PCI devices, as a fresh host has them: a graphics card and
+ * a SATA controller that dom0 drives (not assignable), and a two-port
+ * network card and one more device bound to pciback, ready for guests.
+ * host.json then says what pci-assignable-add and -remove changed.
+ */
+static void hostpci_init(struct sim_hostpci *h, unsigned bdf,
+                         bool assignable)
+{
+    h->bdf = bdf;
+    h->assignable = assignable;
+    h->name = NULL;
+}
+
+static void hostpci_dispose(struct sim_hostpci *h)
+{
+    free(h->name);
+    h->name = NULL;
+}
+
+static void hostpci_defaults(struct sim *sim)
+{
+    static const struct {
+        unsigned bdf;
+        bool assignable;
+    } devices[SIM_NPCI] = {
+        { SIM_BDF(0, 0x00, 0x02, 0), false },
+        { SIM_BDF(0, 0x00, 0x1f, 2), false },
+        { SIM_BDF(0, 0x03, 0x00, 0), true },
+        { SIM_BDF(0, 0x03, 0x00, 1), true },
+        { SIM_BDF(0, 0x04, 0x00, 0), true },
+    };
+
+    for (int i = 0; i < SIM_NPCI; i++)
+        hostpci_init(&sim->pci[i], devices[i].bdf, devices[i].assignable);
 }
 
 /* The host: from host.json if there is one, from the defaults if not,
@@ -2395,6 +2878,8 @@ static void sim_free(struct sim *sim)
     note_free_list(sim->notes);
     for (uint32_t i = 0; i < sim->hi; i++)
         dom_free(sim->doms[i]);
+    for (int i = 0; i < SIM_NPCI; i++)
+        hostpci_dispose(&sim->pci[i]);
     if (sim->lock_fd >= 0)
         close(sim->lock_fd);
     if (sim->dirfd >= 0)
@@ -2416,6 +2901,7 @@ static int sim_open(struct xld_backend *be, struct xld_loop *loop,
         goto out;
     }
     sim->lock_fd = sim->dirfd = -1;
+    hostpci_defaults(sim);
     sim->loop = loop;
     sim->events = events;
     sim->events_opaque = opaque;
@@ -2423,6 +2909,7 @@ static int sim_open(struct xld_backend *be, struct xld_loop *loop,
     if (rc)
         goto out;
     sim->sync = o.sync != 0;
+    sim->no_shadow = o.shadow == 0;
     sim->dir = o.dir ? o.dir : strdup(DEF_DIR);
     o.dir = NULL;
     if (!sim->dir) {
@@ -2489,6 +2976,8 @@ static int sim_host_info(struct xld_backend *be, struct xld_host_info *out)
     out->nr_nodes = sim->host.nodes;
     out->total_memkb = sim->host.total_memkb;
     out->free_memkb = free_memkb(sim);
+    out->cap_hap = true;
+    out->cap_shadow = !sim->no_shadow;
     return 0;
 }
 
@@ -2726,6 +3215,164 @@ static void dev_count(struct sim_dom *d)
     }
 }
 
+/* ---- PCI devices --------------------------------------------------- */
+
+/* A libxl device's address as SIM_BDF numbers it. */
+static unsigned pci_bdf(const libxl_device_pci *pci)
+{
+    return SIM_BDF(pci->domain & 0xffff, pci->bus, pci->dev & 0x1f,
+                   pci->func & 7);
+}
+
+static void pci_fill(libxl_device_pci *pci, unsigned bdf)
+{
+    pci->domain = (int)(bdf >> 16);
+    pci->bus = (uint8_t)(bdf >> 8);
+    pci->dev = (uint8_t)((bdf >> 3) & 0x1f);
+    pci->func = (uint8_t)(bdf & 7);
+}
+
+/* Whether bdf is what pci names: the same function, or with
+ * LIBXL_PCI_FUNC_ALL any function of the same slot. */
+static bool pci_names(const libxl_device_pci *pci, unsigned bdf)
+{
+    return pci->vfunc_mask == LIBXL_PCI_FUNC_ALL
+           ? bdf >> 3 == pci_bdf(pci) >> 3 : bdf == pci_bdf(pci);
+}
+
+static struct sim_hostpci *hostpci_find(struct sim *sim, unsigned bdf)
+{
+    for (int i = 0; i < SIM_NPCI; i++)
+        if (sim->pci[i].bdf == bdf)
+            return &sim->pci[i];
+    return NULL;
+}
+
+static struct sim_hostpci *hostpci_by_name(struct sim *sim,
+                                           const char *name)
+{
+    for (int i = 0; i < SIM_NPCI; i++)
+        if (sim->pci[i].name && !strcmp(sim->pci[i].name, name))
+            return &sim->pci[i];
+    return NULL;
+}
+
+/* A device given by name gets the address of the host's device of that
+ * name, as libxl's name2bdf does.  0 or -ENODEV. */
+static int pci_resolve(struct sim *sim, libxl_device_pci *pci)
+{
+    const struct sim_hostpci *h;
+
+    if (!pci->name)
+        return 0;
+    h = hostpci_by_name(sim, pci->name);
+    if (!h)
+        return -ENODEV;
+    pci_fill(pci, h->bdf);
+    return 0;
+}
+
+static bool pci_has(const struct sim_dom *d, unsigned bdf)
+{
+    for (int i = 0; i < d->npcis; i++)
+        if (d->pcis[i].bdf == bdf)
+            return true;
+    return false;
+}
+
+/* The domain that has the host's device bdf, or NULL. */
+static struct sim_dom *pci_owner(struct sim *sim, unsigned bdf)
+{
+    for (uint32_t i = 0; i < sim->hi; i++)
+        if (sim->doms[i] && pci_has(sim->doms[i], bdf))
+            return sim->doms[i];
+    return NULL;
+}
+
+/* One function of the host's device bdf, seen at vdevfn, with the flags
+ * of the libxl device it was given as.  (It owns nothing: no dispose.) */
+static void sim_pci_init(struct sim_pci *p, unsigned bdf, uint32_t vdevfn,
+                         const libxl_device_pci *from)
+{
+    p->bdf = bdf;
+    p->vdevfn = vdevfn;
+    p->msitranslate = from->msitranslate;
+    p->power_mgmt = from->power_mgmt;
+    p->permissive = from->permissive;
+    p->rdm_policy = from->rdm_policy;
+}
+
+static bool pci_slot_used(const struct sim_dom *d, unsigned slot)
+{
+    for (int i = 0; i < d->npcis; i++)
+        if (((d->pcis[i].vdevfn >> 3) & 0x1f) == slot)
+            return true;
+    return false;
+}
+
+/*
+ * Give d the host's device pci (with LIBXL_PCI_FUNC_ALL, every function
+ * of its slot), as libxl's pci_add does: each function must be
+ * assignable and no domain's.  An HVM guest sees it at the first free
+ * slot from SIM_FIRST_PCI_SLOT unless the spec gave one; the functions
+ * of a whole slot keep their numbers there.  pci is filled in with what
+ * was found and chosen: its address when given by name, and its vdevfn.
+ * Nothing is written to disk.  0, -ENODEV, -EBUSY, -EEXIST, -ENOSPC or
+ * -ENOMEM.
+ */
+static int pci_take(struct sim *sim, struct sim_dom *d, libxl_device_pci *pci)
+{
+    bool all = pci->vfunc_mask == LIBXL_PCI_FUNC_ALL;
+    struct sim_pci *grown;
+    unsigned fns[SIM_NPCI], slot = (pci->vdevfn >> 3) & 0x1f;
+    int nfn = 0, rc = pci_resolve(sim, pci);
+
+    if (rc)
+        goto out;
+    for (int i = 0; i < SIM_NPCI; i++) {
+        if (!pci_names(pci, sim->pci[i].bdf))
+            continue;
+        if (!sim->pci[i].assignable) {
+            rc = -ENODEV;
+            goto out;
+        }
+        fns[nfn++] = sim->pci[i].bdf;
+    }
+    rc = nfn ? 0 : -ENODEV;
+    for (int k = 0; k < nfn && !rc; k++) {
+        const struct sim_dom *o = pci_has(d, fns[k]) ? d
+                                  : pci_owner(sim, fns[k]);
+
+        rc = o == d ? -EEXIST : o ? -EBUSY : 0;
+    }
+    if (rc)
+        goto out;
+    if (!slot && d->st.type == LIBXL_DOMAIN_TYPE_HVM) {
+        for (slot = SIM_FIRST_PCI_SLOT; slot <= 0x1f; slot++)
+            if (!pci_slot_used(d, slot))
+                break;
+        if (slot > 0x1f) {
+            rc = -ENOSPC;
+            goto out;
+        }
+    } else if (slot && pci_slot_used(d, slot)) {
+        rc = -EEXIST;
+        goto out;
+    }
+    grown = realloc(d->pcis, (size_t)(d->npcis + nfn) * sizeof(*grown));
+    if (!grown) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    d->pcis = grown;
+    for (int k = 0; k < nfn; k++)
+        sim_pci_init(&d->pcis[d->npcis++], fns[k],
+                     slot << 3 | (all ? (fns[k] & 7) : 0), pci);
+    pci->vdevfn = slot << 3;
+out:
+    return rc;
+}
+
 /*
  * The devices a new domain gets from its config.  As libxl does, a vif
  * without a MAC gets one, written back into the config (which xld
@@ -2744,8 +3391,11 @@ static int devs_from_config(struct sim_dom *d, libxl_domain_config *dc)
         if (!(v = dev_append(d, false)))
             return -ENOMEM;
         v->devid = devid;
+        v->cdrom = dc->disks[i].is_cdrom;
+        /* An empty drive has no medium, whatever its path says. */
         if (!(v->vdev = strdup(dc->disks[i].vdev))
             || (dc->disks[i].pdev_path
+                && dc->disks[i].format != LIBXL_DISK_FORMAT_EMPTY
                 && !(v->target = strdup(dc->disks[i].pdev_path))))
             return -ENOMEM;
     }
@@ -2762,6 +3412,14 @@ static int devs_from_config(struct sim_dom *d, libxl_domain_config *dc)
             return -ENOMEM;
         v->devid = nic->devid;
         memcpy(v->mac, nic->mac, sizeof(v->mac));
+    }
+    /* As libxl, a domain whose PCI devices cannot all be given to it is
+     * not built. */
+    for (int i = 0; i < dc->num_pcidevs; i++) {
+        int rc = pci_take(d->sim, d, &dc->pcidevs[i]);
+
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -2868,6 +3526,7 @@ static int start_domain(struct sim *sim, libxl_domain_config *dc,
     sched_from_config(&d->st, dc);
     d->st.nics = dc->num_nics;
     d->st.disks = dc->num_disks;
+    d->st.type = dc->c_info.type;
     rc = vcpus_make(sim, p.vcpu_max, dc, &d->vcpus);
     if (!rc)
         rc = devs_from_config(d, dc);
@@ -2968,7 +3627,7 @@ static int dom_for_op(struct sim *sim, uint32_t domid, struct sim_dom **out)
 /* save, and migrate_send (live: the guest runs while its image is
  * written, as for a checkpoint, and is suspended at the end). */
 static int save_start(struct xld_backend *be, uint32_t domid, int fd,
-                      bool checkpoint, bool live,
+                      bool checkpoint, bool live, bool stop_first,
                       xld_backend_progress_fn *progress,
                       xld_backend_done_fn *done, void *opaque)
 {
@@ -2998,6 +3657,13 @@ static int save_start(struct xld_backend *be, uint32_t domid, int fd,
     op->fd = fd;
     op->checkpoint = checkpoint || live;
     op->live = live;
+    /* A migration that is not live suspends the guest first, as xl save
+     * does; one the admin paused stays as it was. */
+    if (stop_first && !d->st.paused) {
+        dom_fold(d, wall_ms());
+        d->st.paused = true;
+        op->stopped = true;
+    }
     op->mem_bytes = d->st.target_memkb * 1024;
     op->duration = (uint64_t)sim->host.save_ms_per_gib * d->st.target_memkb
                    / KIB_PER_GIB;
@@ -3013,6 +3679,7 @@ static int save_start(struct xld_backend *be, uint32_t domid, int fd,
     d->st.op = SIM_OP_SAVE;
     d->op = op;
     op = NULL;
+    con_freeze(d);
     /* The guest is not changed by the save's start; a record that cannot
      * say "saving" only means a reload would not have to resume it. */
     dom_persist(sim, d);
@@ -3030,17 +3697,32 @@ static int sim_save(struct xld_backend *be, uint32_t domid, int fd,
                     bool checkpoint, xld_backend_progress_fn *progress,
                     xld_backend_done_fn *done, void *opaque)
 {
-    return save_start(be, domid, fd, checkpoint, false, progress, done,
-                      opaque);
+    return save_start(be, domid, fd, checkpoint, false, false, progress,
+                      done, opaque);
 }
 
-/* The simulated guest has no debug checks to make. */
+/*
+ * The simulated guest has no debug checks to make.  Live, the stream runs
+ * while the guest does, as log-dirty paging lets Xen do; a PV guest on a
+ * Xen without shadow paging has no log-dirty mode, and the send fails at
+ * once with -EOPNOTSUPP, leaving it running, as libxc's does.  Not live,
+ * the guest is suspended first.
+ */
 static int sim_migrate_send(struct xld_backend *be, uint32_t domid, int fd,
-                            bool debug, xld_backend_progress_fn *progress,
+                            bool live, bool debug,
+                            xld_backend_progress_fn *progress,
                             xld_backend_done_fn *done, void *opaque)
 {
+    struct sim *sim = be->priv;
+    struct sim_dom *d;
+
     (void)debug;
-    return save_start(be, domid, fd, false, true, progress, done, opaque);
+    if (live && sim->no_shadow && !dom_for_op(sim, domid, &d)
+        && d->st.type != LIBXL_DOMAIN_TYPE_HVM
+        && d->st.type != LIBXL_DOMAIN_TYPE_PVH)
+        return -EOPNOTSUPP;
+    return save_start(be, domid, fd, false, true, !live, progress, done,
+                      opaque);
 }
 
 static int sim_destroy(struct xld_backend *be, uint32_t domid,
@@ -3182,10 +3864,15 @@ static int sim_unpause(struct xld_backend *be, uint32_t domid)
     return set_paused(be, domid, false);
 }
 
-/* A simulated suspend is a pause: resuming is unpausing. */
+/* A simulated suspend is a pause: resuming is unpausing, and the guest's
+ * tasks go on. */
 static int sim_resume(struct xld_backend *be, uint32_t domid)
 {
-    return set_paused(be, domid, false);
+    int rc = set_paused(be, domid, false);
+
+    if (!rc)
+        con_thaw(dom_get(be->priv, domid));
+    return rc;
 }
 
 static int sim_set_memory_target(struct xld_backend *be, uint32_t domid,
@@ -3480,6 +4167,8 @@ static int sim_soft_reset(struct xld_backend *be, libxl_domain_config *dc,
     }
     vcpus = NULL;
     vcpus_free(old_vcpus, old.vcpu_max);
+    /* The new kernel boots once the domain is unpaused. */
+    d->con_next = SIM_CON_BOOT;
     note_done(sim, note, done, opaque, 0);
     note = NULL;
 out:
@@ -3829,6 +4518,35 @@ static int sim_config_from_json(struct xld_backend *be, const char *json,
     return -EOPNOTSUPP;
 }
 
+/* ---- console ------------------------------------------------------- */
+
+/*
+ * A guest has one console line: its PV console, number 0, which an HVM
+ * guest's emulated serial port (serial 0) shares, both showing the same
+ * guest.  No other type or number exists (-ENOENT, as libxl finds no tty
+ * for it), and Domain-0 has none (xenconsole refuses it too).
+ */
+static int sim_console_tty(struct xld_backend *be, uint32_t domid, int num,
+                           libxl_console_type type, char **path)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    struct xld_simcon *c;
+    bool serial = type == LIBXL_CONSOLE_TYPE_SERIAL
+                  && d && d->st.type == LIBXL_DOMAIN_TYPE_HVM;
+
+    *path = NULL;
+    if (!d || domid == 0 || num != 0
+        || (type != LIBXL_CONSOLE_TYPE_PV && !serial))
+        return -ENOENT;
+    c = dom_con(d);
+    if (!c)
+        return -ENOMEM;
+    /* A console made just now reads input as its guest's state says. */
+    dom_con_sync(d);
+    return xld_simcon_tty(c, path);
+}
+
 /* ---- userdata ------------------------------------------------------ */
 
 static int sim_userdata_store(struct xld_backend *be, uint32_t domid,
@@ -4119,8 +4837,10 @@ static int sim_disk_add(struct xld_backend *be, uint32_t domid,
         goto out;
     }
     v = dev_append(d, false);
-    if (v)
+    if (v) {
         v->devid = devid;
+        v->cdrom = disk->is_cdrom;
+    }
     if (!v || !(v->vdev = strdup(disk->vdev))
         || (disk->pdev_path && !(v->target = strdup(disk->pdev_path)))) {
         devs_free(d->devs, d->ndevs);
@@ -4317,6 +5037,326 @@ static int sim_nic_list(struct xld_backend *be, uint32_t domid,
     return dev_list(be, domid, true, out, n);
 }
 
+/* pci-attach: Xen's checks are pci_take's; the guest takes the device
+ * at once, and done() comes from the loop. */
+static int sim_pci_add(struct xld_backend *be, uint32_t domid,
+                       libxl_device_pci *pci, xld_backend_done_fn *done,
+                       void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note = NULL;
+    struct sim_dom *d;
+    int nold, rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    note = calloc(1, sizeof(*note));
+    if (!note) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    nold = d->npcis;
+    rc = pci_take(sim, d, pci);
+    if (rc)
+        goto out;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        d->npcis = nold;
+        goto out;
+    }
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    free(note);
+    return rc;
+}
+
+/* pci-detach: the simulated guest lets a device go at once, so force
+ * changes nothing. */
+static int sim_pci_remove(struct xld_backend *be, uint32_t domid,
+                          libxl_device_pci *pci, bool force,
+                          xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note = NULL;
+    struct sim_pci *old = NULL;
+    struct sim_dom *d;
+    int nold = 0, k = 0, rc = dom_for_change(sim, domid, &d);
+
+    (void)force;
+    if (!rc)
+        rc = pci_resolve(sim, pci);
+    if (rc)
+        goto out;
+    nold = d->npcis;
+    note = calloc(1, sizeof(*note));
+    old = calloc((size_t)nold + 1, sizeof(*old));
+    if (!note || !old) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    memcpy(old, d->pcis, (size_t)nold * sizeof(*old));
+    for (int i = 0; i < nold; i++)
+        if (!pci_names(pci, old[i].bdf))
+            d->pcis[k++] = old[i];
+    if (k == nold) {
+        rc = -ENODEV;
+        goto out;
+    }
+    d->npcis = k;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        memcpy(d->pcis, old, (size_t)nold * sizeof(*old));
+        d->npcis = nold;
+        goto out;
+    }
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    free(old);
+    free(note);
+    return rc;
+}
+
+/* A malloc'd list of n libxl devices, each initialised; NULL on
+ * ENOMEM. */
+static libxl_device_pci *pci_list_new(int n)
+{
+    libxl_device_pci *l = calloc((size_t)n + 1, sizeof(*l));
+
+    for (int i = 0; l && i < n; i++)
+        libxl_device_pci_init(&l[i]);
+    return l;
+}
+
+/* The host's name of a device into a listed device; 0 or -ENOMEM. */
+static int pci_name_copy(struct sim *sim, libxl_device_pci *pci)
+{
+    const struct sim_hostpci *h = hostpci_find(sim, pci_bdf(pci));
+
+    if (!h || !h->name)
+        return 0;
+    pci->name = strdup(h->name);
+    return pci->name ? 0 : -ENOMEM;
+}
+
+static int sim_pci_list(struct xld_backend *be, uint32_t domid,
+                        libxl_device_pci **out, int *n)
+{
+    struct sim *sim = be->priv;
+    struct sim_dom *d = dom_get(sim, domid);
+    libxl_device_pci *l = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!d) {
+        rc = -ENOENT;
+        goto out;
+    }
+    l = pci_list_new(d->npcis);
+    if (!l) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < d->npcis && !rc; i++) {
+        const struct sim_pci *p = &d->pcis[i];
+
+        pci_fill(&l[i], p->bdf);
+        l[i].vdevfn = p->vdevfn;
+        l[i].vfunc_mask = 1;
+        l[i].msitranslate = p->msitranslate;
+        l[i].power_mgmt = p->power_mgmt;
+        l[i].permissive = p->permissive;
+        l[i].rdm_policy = p->rdm_policy;
+        rc = pci_name_copy(sim, &l[i]);
+    }
+    if (!rc) {
+        *out = l;
+        *n = d->npcis;
+        l = NULL;
+    }
+out:
+    if (l)
+        libxl_device_pci_list_free(l, d->npcis);
+    return rc;
+}
+
+/* The host's assignable devices that no domain has, as pciback and
+ * libxl's assignable list show them. */
+static int sim_pci_assignable_list(struct xld_backend *be,
+                                   libxl_device_pci **out, int *n)
+{
+    struct sim *sim = be->priv;
+    libxl_device_pci *l = pci_list_new(SIM_NPCI);
+    int k = 0, rc = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!l) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < SIM_NPCI && !rc; i++) {
+        if (!sim->pci[i].assignable || pci_owner(sim, sim->pci[i].bdf))
+            continue;
+        pci_fill(&l[k], sim->pci[i].bdf);
+        l[k].vfunc_mask = 1;
+        rc = pci_name_copy(sim, &l[k++]);
+    }
+    if (!rc) {
+        *out = l;
+        *n = k;
+        l = NULL;
+    }
+out:
+    if (l)
+        libxl_device_pci_assignable_list_free(l, SIM_NPCI);
+    return rc;
+}
+
+/* A name libxl accepts for a device: at most 64 characters, all
+ * printable and none a blank. */
+static bool pci_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (!n || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isgraph((unsigned char)name[i]))
+            return false;
+    return true;
+}
+
+static int sim_pci_assignable_add(struct xld_backend *be,
+                                  libxl_device_pci *pci, bool rebind)
+{
+    struct sim *sim = be->priv;
+    struct sim_hostpci *h = hostpci_find(sim, pci_bdf(pci)), old;
+    const struct sim_hostpci *named;
+    char *name = NULL;
+    int rc = 0;
+
+    /* The simulated dom0 has no drivers to give a device back to. */
+    (void)rebind;
+    if (!h) {
+        rc = -ENODEV;
+        goto out;
+    }
+    named = pci->name ? hostpci_by_name(sim, pci->name) : NULL;
+    if (pci->name && (!pci_name_ok(pci->name) || (named && named != h))) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (pci_owner(sim, h->bdf)) {
+        rc = -EBUSY;
+        goto out;
+    }
+    if (pci->name && !(name = strdup(pci->name))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    old = *h;
+    h->assignable = true;
+    h->name = name;
+    rc = host_persist(sim);
+    if (rc) {
+        *h = old;
+        goto out;
+    }
+    name = old.name;
+out:
+    free(name);
+    return rc;
+}
+
+static int sim_pci_assignable_remove(struct xld_backend *be,
+                                     libxl_device_pci *pci, bool rebind)
+{
+    struct sim *sim = be->priv;
+    struct sim_hostpci *h, old;
+    int rc = 0;
+
+    (void)rebind;
+    h = pci->name ? hostpci_by_name(sim, pci->name)
+                  : hostpci_find(sim, pci_bdf(pci));
+    if (!h) {
+        rc = -ENODEV;
+        goto out;
+    }
+    if (pci_owner(sim, h->bdf)) {
+        rc = -EBUSY;
+        goto out;
+    }
+    /* A device dom0 has already stays so, as libxl lets it. */
+    if (!h->assignable)
+        goto out;
+    old = *h;
+    h->assignable = false;
+    h->name = NULL;
+    rc = host_persist(sim);
+    if (rc) {
+        *h = old;
+        goto out;
+    }
+    free(old.name);
+out:
+    return rc;
+}
+
+/* cd-insert, cd-eject: the medium of a CD-ROM drive of an HVM guest
+ * changes at once (its device model's drive). */
+static int sim_cdrom_insert(struct xld_backend *be, uint32_t domid,
+                            libxl_device_disk *disk,
+                            xld_backend_done_fn *done, void *opaque)
+{
+    struct sim *sim = be->priv;
+    struct sim_note *note = NULL;
+    struct sim_dev *v = NULL;
+    struct sim_dom *d;
+    char *target = NULL, *old;
+    int devid, rc = dom_for_change(sim, domid, &d);
+
+    if (rc)
+        goto out;
+    if (d->st.type != LIBXL_DOMAIN_TYPE_HVM) {
+        rc = -EOPNOTSUPP;
+        goto out;
+    }
+    devid = xlconv_vdev_devid(disk->vdev);
+    if (devid >= 0)
+        v = dev_find(d, false, devid);
+    if (!v || !v->cdrom) {
+        rc = -ENODEV;
+        goto out;
+    }
+    note = calloc(1, sizeof(*note));
+    if (!note || (disk->format != LIBXL_DISK_FORMAT_EMPTY
+                  && disk->pdev_path && *disk->pdev_path
+                  && !(target = strdup(disk->pdev_path)))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* The drive's old medium comes back if the state cannot be
+     * written (and is freed, through target, if it can). */
+    old = v->target;
+    v->target = target;
+    target = old;
+    rc = dom_persist(sim, d);
+    if (rc) {
+        target = v->target;
+        v->target = old;
+        goto out;
+    }
+    note_done(sim, note, done, opaque, 0);
+    note = NULL;
+out:
+    free(target);
+    free(note);
+    return rc;
+}
+
 const struct xld_backend_ops xld_backend_sim_ops = {
     .name = "sim",
     .open = sim_open,
@@ -4342,6 +5382,7 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .send_trigger = sim_send_trigger,
     .retrieve_config = sim_retrieve_config,
     .config_from_json = sim_config_from_json,
+    .console_tty = sim_console_tty,
     .vcpu_info = sim_vcpu_info,
     .vcpu_pin = sim_vcpu_pin,
     .cpupool_info = sim_cpupool_info,
@@ -4360,4 +5401,11 @@ const struct xld_backend_ops xld_backend_sim_ops = {
     .nic_add = sim_nic_add,
     .nic_remove = sim_nic_remove,
     .nic_list = sim_nic_list,
+    .pci_add = sim_pci_add,
+    .pci_remove = sim_pci_remove,
+    .pci_list = sim_pci_list,
+    .pci_assignable_list = sim_pci_assignable_list,
+    .pci_assignable_add = sim_pci_assignable_add,
+    .pci_assignable_remove = sim_pci_assignable_remove,
+    .cdrom_insert = sim_cdrom_insert,
 };

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,9 +84,13 @@ struct xld_dm_op {
     struct xld_record *adopt_rec;
     /* Devices: what an attach adds (converted at submit time), in the
      * words of its spec for the record; what a detach takes away (a
-     * vdev, or a vif's devid or MAC), and the vif's devid found. */
+     * vdev, or a vif's devid or MAC), and the vif's devid found.  A pci
+     * device to attach or detach (filled in from what runs); the drive of
+     * a cd-insert or cd-eject, with its medium (disk, spec: the disk
+     * spec xl makes of them). */
     libxl_device_disk *disk;
     libxl_device_nic *nic;
+    libxl_device_pci *pci;
     char *spec;
     char *device;
     int devid;
@@ -97,6 +102,7 @@ struct xld_dm_op {
     char *filename;
     bool debug;
     bool dry_run;               /* migrate --dry-run */
+    bool no_live;               /* migrate --no-live */
     struct xld_mig_sender *mig;
     bool suspended;
     char *home_name;
@@ -215,6 +221,10 @@ static const char *op_name(enum xld_dm_optype t)
         [XLD_OP_DISK_DETACH] = "block-detach",
         [XLD_OP_NIC_ATTACH] = "network-attach",
         [XLD_OP_NIC_DETACH] = "network-detach",
+        [XLD_OP_PCI_ATTACH] = "pci-attach",
+        [XLD_OP_PCI_DETACH] = "pci-detach",
+        [XLD_OP_CD_INSERT] = "cd-insert",
+        [XLD_OP_CD_EJECT] = "cd-eject",
     };
 
     return names[t];
@@ -303,6 +313,10 @@ static void op_free(struct xld_dm_op *op)
     if (op->nic) {
         libxl_device_nic_dispose(op->nic);
         free(op->nic);
+    }
+    if (op->pci) {
+        libxl_device_pci_dispose(op->pci);
+        free(op->pci);
     }
     free(op->spec);
     free(op->device);
@@ -1582,7 +1596,8 @@ static int migrate_stream(void *opaque, int fd)
 
     if (!be->ops->migrate_send || !be->ops->resume)
         return -EOPNOTSUPP;
-    return errno_rc(be->ops->migrate_send(be, op->dom->domid, fd, op->debug,
+    return errno_rc(be->ops->migrate_send(be, op->dom->domid, fd,
+                                          !op->no_live, op->debug,
                                           op_progress, migrate_streamed,
                                           op));
 }
@@ -1699,6 +1714,27 @@ out:
     free(why);
 }
 
+/*
+ * Whether the hypervisor can migrate this guest live: libxc's precopy
+ * follows the pages the guest dirties, through HAP or shadow paging for
+ * an HVM or PVH guest and through shadow paging alone for a PV one.
+ * Found out before anything starts, rather than from libxc's "Failed to
+ * enable logdirty" once the target is waiting.  0, or -EOPNOTSUPP; a
+ * host that cannot say is let try.
+ */
+static int live_possible(struct xld_dm *dm, const struct xld_domain *dom)
+{
+    struct xld_host_info hi;
+    bool pv = dom->dc.b_info.type == LIBXL_DOMAIN_TYPE_PV;
+
+    memset(&hi, 0, sizeof(hi));
+    if (dm->be->ops->host_info(dm->be, &hi))
+        return 0;
+    if (pv ? hi.cap_shadow : hi.cap_hap || hi.cap_shadow)
+        return 0;
+    return -EOPNOTSUPP;
+}
+
 static void start_migrate(struct xld_dm_op *op)
 {
     static const struct xld_mig_sender_hooks hooks = {
@@ -1722,6 +1758,17 @@ static void start_migrate(struct xld_dm_op *op)
     if (!op->dm->be->ops->migrate_send || !op->dm->be->ops->resume) {
         op_finish(op, -EOPNOTSUPP, "the %s backend cannot migrate",
                   op->dm->be->ops->name);
+        goto out;
+    }
+    rc = live_possible(op->dm, dom);
+    if (rc && !op->no_live) {
+        op_finish(op, rc, "%s cannot migrate live here: live migration "
+                  "of a %s guest needs log-dirty paging, and this Xen has "
+                  "no %s (as Debian's is built); migrate --no-live sends "
+                  "it suspended, as xl save and restore would", dom->name,
+                  dom->dc.b_info.type == LIBXL_DOMAIN_TYPE_PV ? "PV"
+                  : "HVM", dom->dc.b_info.type == LIBXL_DOMAIN_TYPE_PV
+                  ? "shadow paging" : "HAP or shadow paging");
         goto out;
     }
     domain_update_json(dom);
@@ -2473,7 +2520,8 @@ static void start_adopt(struct xld_dm_op *op)
              : -EOPNOTSUPP;
         if (rc == -EOPNOTSUPP) {
             op_finish(op, -EINVAL, "the %s backend cannot read the config "
-                      "of a running domain: give its config file", be->ops->name);
+                      "of a running domain: give its config file",
+                      be->ops->name);
             goto out;
         }
         if (rc) {
@@ -2855,6 +2903,143 @@ out:
     return rc;
 }
 
+/* Whether the item of a pci= list have is (or holds) the device want a
+ * pci-detach takes away: by name when the item has one, else by address,
+ * a whole slot on either side covering its every function. */
+static bool pci_item_is(const libxl_device_pci *want,
+                        const libxl_device_pci *have)
+{
+    if (have->name)
+        return want->name && !strcmp(want->name, have->name);
+    if (want->domain != have->domain || want->bus != have->bus
+        || want->dev != have->dev)
+        return false;
+    return want->vfunc_mask == LIBXL_PCI_FUNC_ALL
+           || have->vfunc_mask == LIBXL_PCI_FUNC_ALL
+           || want->func == have->func;
+}
+
+/*
+ * The pci list of the record after a pci-attach (the device as it runs,
+ * written with every flag, so that the config's pci_* defaults do not
+ * change it: xlconv_pci_to_spec) or a pci-detach (every item of the
+ * device taken out).  An item of a whole slot that loses one function
+ * gives way to one item per function the domain still has of the slot
+ * (without a slot of its own, since a spec cannot give a function's).
+ * 0 or an errno value.
+ */
+static int record_pcis(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xld_backend *be = op->dm->be;
+    libxl_device_pci *run = NULL;
+    char **specs = NULL, **keep = NULL, why[256];
+    bool replaced = false;
+    size_t n = 0, k = 0;
+    int nrun = 0, rc;
+
+    rc = record_specs(&dom->rec, "pci", &specs, &n);
+    if (!rc && op->type == XLD_OP_PCI_DETACH)
+        rc = -be->ops->pci_list(be, dom->domid, &run, &nrun);
+    if (rc)
+        goto out;
+    keep = calloc(n + 1 + (size_t)nrun, sizeof(*keep));
+    if (!keep) {
+        rc = ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        libxl_device_pci p;
+        bool drop = false;
+
+        libxl_device_pci_init(&p);
+        if (op->type == XLD_OP_PCI_DETACH
+            && !xlconv_pci_device(specs[i], &p, why, sizeof(why)))
+            drop = pci_item_is(op->pci, &p);
+        for (int r = 0; drop && !replaced && !rc && r < nrun; r++) {
+            libxl_device_pci one = run[r];
+
+            if (p.vfunc_mask != LIBXL_PCI_FUNC_ALL
+                || op->pci->vfunc_mask == LIBXL_PCI_FUNC_ALL
+                || one.domain != p.domain || one.bus != p.bus
+                || one.dev != p.dev)
+                continue;
+            /* A copy that only lends run[r]'s name: not disposed. */
+            one.vfunc_mask = 1;
+            one.vdevfn = 0;
+            if (!(keep[k] = xlconv_pci_to_spec(&one)))
+                rc = ENOMEM;
+            else
+                k++;
+        }
+        replaced |= drop && p.vfunc_mask == LIBXL_PCI_FUNC_ALL;
+        libxl_device_pci_dispose(&p);
+        if (!drop) {
+            keep[k++] = specs[i];
+            specs[i] = NULL;
+        }
+    }
+    if (!rc && op->type == XLD_OP_PCI_ATTACH) {
+        if (!(keep[k] = xlconv_pci_to_spec(op->pci)))
+            rc = ENOMEM;
+        else
+            k++;
+    }
+    if (!rc)
+        rc = record_set_list(&dom->rec, "pci", keep, k);
+out:
+    specs_free(specs, n);
+    specs_free(keep, k);
+    if (run)
+        libxl_device_pci_list_free(run, nrun);
+    return rc;
+}
+
+/*
+ * The disk list of the record after a cd-insert or cd-eject: the items
+ * of the drive's vdev give way to the spec xl makes of the vdev and the
+ * new medium (which libxl keeps in its config too).  0 or an errno
+ * value.
+ */
+static int record_cdrom(struct xld_dm_op *op)
+{
+    struct xld_domain *dom = op->dom;
+    struct xlconv_host host;
+    char **specs = NULL, why[256];
+    bool changed = false;
+    size_t n = 0;
+    int rc, devid = xlconv_vdev_devid(op->disk->vdev);
+
+    dm_host(op->dm, &host);
+    rc = record_specs(&dom->rec, "disk", &specs, &n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        libxl_device_disk d;
+        bool same;
+        char *copy;
+
+        libxl_device_disk_init(&d);
+        same = !xlconv_disk(&host, specs[i], &d, why, sizeof(why))
+               && xlconv_vdev_devid(d.vdev) == devid;
+        libxl_device_disk_dispose(&d);
+        if (!same)
+            continue;
+        if (!(copy = strdup(op->spec))) {
+            rc = ENOMEM;
+            break;
+        }
+        free(specs[i]);
+        specs[i] = copy;
+        changed = true;
+    }
+    /* A drive the record does not list (an adopted domain's) leaves the
+     * record as it is. */
+    if (!rc && changed)
+        rc = record_set_list(&dom->rec, "disk", specs, n);
+    specs_free(specs, n);
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
 /*
  * After a device came or went: the config xld keeps follows.  The libxl
  * backend's own copy of the config (libxl updates it with the device)
@@ -2869,8 +3054,6 @@ static void device_follow(struct xld_dm_op *op, const struct xld_devinfo *run,
     struct xld_backend *be = op->dm->be;
     libxl_domain_config dc;
     struct xlcfg cfg;
-    bool disk = op->type == XLD_OP_DISK_ATTACH
-                || op->type == XLD_OP_DISK_DETACH;
     int rc = 0;
 
     libxl_domain_config_init(&dc);
@@ -2878,7 +3061,23 @@ static void device_follow(struct xld_dm_op *op, const struct xld_devinfo *run,
     if (!dom->managed)
         goto out;
     if (dom->rec.config) {
-        rc = disk ? record_disks(op) : record_nics(op, run, nrun);
+        switch (op->type) {
+        case XLD_OP_DISK_ATTACH:
+        case XLD_OP_DISK_DETACH:
+            rc = record_disks(op);
+            break;
+        case XLD_OP_PCI_ATTACH:
+        case XLD_OP_PCI_DETACH:
+            rc = record_pcis(op);
+            break;
+        case XLD_OP_CD_INSERT:
+        case XLD_OP_CD_EJECT:
+            rc = record_cdrom(op);
+            break;
+        default:
+            rc = record_nics(op, run, nrun);
+            break;
+        }
         if (rc)
             xld_warn("%s: its config in the record does not follow the "
                      "%s: %s", dom->name, op_name(op->type), strerror(rc));
@@ -2913,14 +3112,117 @@ out:
 }
 
 /* A device operation ended in the backend. */
+static bool pci_or_cd(enum xld_dm_optype t)
+{
+    return t == XLD_OP_PCI_ATTACH || t == XLD_OP_PCI_DETACH
+           || t == XLD_OP_CD_INSERT || t == XLD_OP_CD_EJECT;
+}
+
+/* A PCI device as the admin reads it: its name when it has one, else
+ * its address ("*" for every function of the slot). */
+static void pci_text(const libxl_device_pci *pci, char *buf, size_t len)
+{
+    if (pci->name)
+        snprintf(buf, len, "%s", pci->name);
+    else if (pci->vfunc_mask == LIBXL_PCI_FUNC_ALL)
+        snprintf(buf, len, "%04x:%02x:%02x.*", (unsigned)pci->domain,
+                 pci->bus, pci->dev);
+    else
+        snprintf(buf, len, "%04x:%02x:%02x.%x", (unsigned)pci->domain,
+                 pci->bus, pci->dev, pci->func);
+}
+
+/* The name of the domain of the table that has the device pci names
+ * (by address), for a message; NULL when none does. */
+static const char *pci_holder_name(struct xld_dm *dm,
+                                   const libxl_device_pci *pci)
+{
+    struct xld_backend *be = dm->be;
+    const char *holder = NULL;
+    struct xld_domain *dom;
+
+    TAILQ_FOREACH(dom, &dm->domains, link) {
+        libxl_device_pci *l = NULL;
+        int n = 0;
+
+        if (holder || dom->domid == XLD_NO_DOMID
+            || be->ops->pci_list(be, dom->domid, &l, &n))
+            continue;
+        for (int i = 0; i < n && !holder; i++)
+            if (l[i].domain == pci->domain && l[i].bus == pci->bus
+                && l[i].dev == pci->dev
+                && (pci->vfunc_mask == LIBXL_PCI_FUNC_ALL
+                    || l[i].func == pci->func))
+                holder = dom->name;
+        libxl_device_pci_list_free(l, n);
+    }
+    return holder;
+}
+
+/* A pci-attach, pci-detach, cd-insert or cd-eject the backend refused:
+ * why, in the admin's words. */
+static void pci_cd_failed(struct xld_dm_op *op, int rc)
+{
+    struct xld_domain *dom = op->dom;
+    bool pci = op->type == XLD_OP_PCI_ATTACH || op->type == XLD_OP_PCI_DETACH;
+    const char *holder;
+    char dev[80] = "";
+
+    if (pci)
+        pci_text(op->pci, dev, sizeof(dev));
+    switch (rc) {
+    case -EINVAL:
+        op_finish(op, rc, "%s: the domain is not running", dom->name);
+        break;
+    case -ENODEV:
+        if (op->type == XLD_OP_PCI_ATTACH)
+            op_finish(op, -EINVAL, "%s is not an assignable device of the "
+                      "host (pci-assignable-list lists them, "
+                      "pci-assignable-add makes one so)", dev);
+        else if (pci)
+            op_finish(op, -EINVAL, "%s has no pci device %s", dom->name,
+                      dev);
+        else
+            op_finish(op, -EINVAL, "%s has no CD-ROM drive %s", dom->name,
+                      op->device);
+        break;
+    case -EBUSY:
+        holder = pci_holder_name(op->dm, op->pci);
+        op_finish(op, rc, "%s is attached to %s already", dev,
+                  holder ? holder : "another domain");
+        break;
+    case -EEXIST:
+        op_finish(op, rc, "%s has %s already, or a device at the virtual "
+                  "slot asked for", dom->name, dev);
+        break;
+    case -ENOSPC:
+        op_finish(op, rc, "%s has no free virtual PCI slot", dom->name);
+        break;
+    case -EOPNOTSUPP:
+        op_finish(op, -EINVAL, "%s is not an HVM guest: as with xl, only an "
+                  "HVM guest's CD-ROM drives take and give up a medium",
+                  dom->name);
+        break;
+    default:
+        op_finish(op, rc, "%s %s: %s", op_name(op->type), dom->name,
+                  strerror(-rc));
+        break;
+    }
+}
+
 static void device_done(void *opaque, int rc)
 {
     struct xld_dm_op *op = opaque;
     struct xld_domain *dom = op->dom;
     struct xld_backend *be = op->dm->be;
     struct xld_devinfo *run = NULL;
+    char dev[80];
     int nrun = 0;
 
+    if (rc && pci_or_cd(op->type)) {
+        pci_cd_failed(op, rc);
+        return;
+    }
     switch (rc) {
     case 0:
         break;
@@ -2954,9 +3256,23 @@ static void device_done(void *opaque, int rc)
     if (op->type == XLD_OP_NIC_ATTACH || op->type == XLD_OP_NIC_DETACH)
         if (be->ops->nic_list(be, dom->domid, &run, &nrun))
             nrun = 0;
+    if (op->pci)
+        pci_text(op->pci, dev, sizeof(dev));
     if (op->type == XLD_OP_DISK_ATTACH)
         xld_info("%s (domid %" PRIu32 "): disk %s attached", dom->name,
                  dom->domid, op->disk->vdev);
+    else if (op->type == XLD_OP_PCI_ATTACH)
+        xld_info("%s (domid %" PRIu32 "): pci %s attached at virtual slot "
+                 "%02x", dom->name, dom->domid, dev,
+                 (op->pci->vdevfn >> 3) & 0x1f);
+    else if (op->type == XLD_OP_PCI_DETACH)
+        xld_info("%s (domid %" PRIu32 "): pci %s detached", dom->name,
+                 dom->domid, dev);
+    else if (op->type == XLD_OP_CD_INSERT || op->type == XLD_OP_CD_EJECT)
+        xld_info("%s (domid %" PRIu32 "): %s %s%s", dom->name, dom->domid,
+                 op->disk->vdev, op->disk->format == LIBXL_DISK_FORMAT_EMPTY
+                 ? "is empty" : "has medium ", op->disk->format
+                 == LIBXL_DISK_FORMAT_EMPTY ? "" : op->disk->pdev_path);
     else if (op->type == XLD_OP_NIC_ATTACH)
         xld_info("%s (domid %" PRIu32 "): vif %d (" LIBXL_MAC_FMT
                  ") attached", dom->name, dom->domid, op->nic->devid,
@@ -2996,16 +3312,72 @@ static int nic_lookup(struct xld_dm_op *op)
     return rc;
 }
 
+/*
+ * The device a pci-detach names, as the domain has it: its address (it
+ * may be named by name) and its name are filled in from the backend's
+ * list, so that the record finds its items however they name it.
+ * -ENODEV when the domain has none such.
+ */
+static int pci_lookup(struct xld_dm_op *op)
+{
+    struct xld_backend *be = op->dm->be;
+    libxl_device_pci *run = NULL, *want = op->pci;
+    int nrun = 0, rc;
+
+    rc = be->ops->pci_list(be, op->dom->domid, &run, &nrun);
+    if (rc)
+        goto out;
+    rc = -ENODEV;
+    for (int i = 0; i < nrun && rc == -ENODEV; i++) {
+        if (want->name ? !run[i].name || strcmp(want->name, run[i].name)
+                       : run[i].domain != want->domain
+                         || run[i].bus != want->bus || run[i].dev != want->dev
+                         || (want->vfunc_mask != LIBXL_PCI_FUNC_ALL
+                             && run[i].func != want->func))
+            continue;
+        rc = 0;
+        want->domain = run[i].domain;
+        want->bus = run[i].bus;
+        want->dev = run[i].dev;
+        if (want->vfunc_mask != LIBXL_PCI_FUNC_ALL)
+            want->func = run[i].func;
+        if (!want->name && run[i].name && want->vfunc_mask
+            != LIBXL_PCI_FUNC_ALL && !(want->name = strdup(run[i].name)))
+            rc = -ENOMEM;
+    }
+out:
+    if (run)
+        libxl_device_pci_list_free(run, nrun);
+    return rc;
+}
+
+/* Whether the backend has the ops of a device operation. */
+static bool backend_can(const struct xld_backend *be, enum xld_dm_optype t)
+{
+    const struct xld_backend_ops *o = be->ops;
+
+    switch (t) {
+    case XLD_OP_DISK_ATTACH:
+    case XLD_OP_DISK_DETACH:
+        return o->disk_add && o->disk_remove;
+    case XLD_OP_PCI_ATTACH:
+    case XLD_OP_PCI_DETACH:
+        return o->pci_add && o->pci_remove && o->pci_list;
+    case XLD_OP_CD_INSERT:
+    case XLD_OP_CD_EJECT:
+        return o->cdrom_insert;
+    default:
+        return o->nic_add && o->nic_remove && o->nic_list;
+    }
+}
+
 static void start_device(struct xld_dm_op *op)
 {
     struct xld_domain *dom = op->dom;
     struct xld_backend *be = op->dm->be;
-    bool disk = op->type == XLD_OP_DISK_ATTACH
-                || op->type == XLD_OP_DISK_DETACH;
     int rc;
 
-    if (disk ? !be->ops->disk_add || !be->ops->disk_remove
-             : !be->ops->nic_add || !be->ops->nic_remove || !be->ops->nic_list) {
+    if (!backend_can(be, op->type)) {
         op_finish(op, -EOPNOTSUPP, "the %s backend cannot %s",
                   be->ops->name, op_name(op->type));
         return;
@@ -3026,6 +3398,20 @@ static void start_device(struct xld_dm_op *op)
         break;
     case XLD_OP_NIC_ATTACH:
         rc = be->ops->nic_add(be, dom->domid, op->nic, device_done, op);
+        break;
+    case XLD_OP_PCI_ATTACH:
+        rc = be->ops->pci_add(be, dom->domid, op->pci, device_done, op);
+        break;
+    case XLD_OP_PCI_DETACH:
+        rc = pci_lookup(op);
+        if (!rc)
+            rc = be->ops->pci_remove(be, dom->domid, op->pci, op->force,
+                                     device_done, op);
+        break;
+    case XLD_OP_CD_INSERT:
+    case XLD_OP_CD_EJECT:
+        rc = be->ops->cdrom_insert(be, dom->domid, op->disk, device_done,
+                                   op);
         break;
     default:
         rc = nic_lookup(op);
@@ -3082,6 +3468,10 @@ static void op_start(struct xld_dm_op *op)
     case XLD_OP_DISK_DETACH:
     case XLD_OP_NIC_ATTACH:
     case XLD_OP_NIC_DETACH:
+    case XLD_OP_PCI_ATTACH:
+    case XLD_OP_PCI_DETACH:
+    case XLD_OP_CD_INSERT:
+    case XLD_OP_CD_EJECT:
         start_device(op);
         break;
     case XLD_OP_MIGRATE:
@@ -3718,6 +4108,74 @@ static int adopt_convert(struct xld_dm_op *op, const struct xld_dm_request *rq,
 }
 
 /*
+ * The arguments of a pci-attach, pci-detach, cd-insert or cd-eject, read
+ * now so that a mistake is answered at once: a PCI_SPEC_STRING by
+ * cfgparse's parser, as xl pci-attach reads it; for a drive, the disk
+ * spec xl makes of the vdev and the target
+ * ("vdev=V,access=r,devtype=cdrom,target=T", T empty to eject), read as
+ * an item of disk=, and, as xl checks before it asks libxl, a medium
+ * that is there to stat.  Nonzero after done() was called.
+ */
+static int pci_cd_convert(struct xld_dm_op *op,
+                          const struct xld_dm_request *rq,
+                          xld_dm_done_fn *done, void *opaque)
+{
+    bool pci = op->type == XLD_OP_PCI_ATTACH || op->type == XLD_OP_PCI_DETACH;
+    struct xlconv_host host;
+    struct stat st;
+    char why[512];
+    int rc = -1;
+
+    dm_host(op->dm, &host);
+    if (!rq->device || !*rq->device) {
+        refuse(done, opaque, -EINVAL, "%s needs %s", op_name(op->type),
+               pci ? "a PCI_SPEC_STRING" : "the vdev of a CD-ROM drive");
+        goto out;
+    }
+    if (op->type == XLD_OP_CD_INSERT && !rq->target) {
+        refuse(done, opaque, -EINVAL, "cd-insert needs a target");
+        goto out;
+    }
+    if (!(op->device = strdup(rq->device))) {
+        refuse(done, opaque, -ENOMEM, "out of memory");
+        goto out;
+    }
+    if (pci) {
+        if ((op->pci = calloc(1, sizeof(*op->pci))))
+            libxl_device_pci_init(op->pci);
+        rc = op->pci ? xlconv_pci_device(rq->device, op->pci, why,
+                                         sizeof(why)) : ENOMEM;
+        if (rc)
+            refuse(done, opaque, -rc, "%s", rc == ENOMEM ? "out of memory"
+                   : why);
+        goto out;
+    }
+    if (asprintf(&op->spec, "vdev=%s,access=r,devtype=cdrom,target=%s",
+                 rq->device, rq->target ? rq->target : "") < 0)
+        op->spec = NULL;
+    if ((op->disk = calloc(1, sizeof(*op->disk))))
+        libxl_device_disk_init(op->disk);
+    rc = op->spec && op->disk ? xlconv_disk(&host, op->spec, op->disk, why,
+                                            sizeof(why)) : ENOMEM;
+    if (rc) {
+        refuse(done, opaque, -rc, "%s", rc == ENOMEM ? "out of memory"
+               : why);
+    } else if (xlconv_vdev_devid(op->disk->vdev) < 0) {
+        refuse(done, opaque, -EINVAL, "vdev '%s' is no name of Xen's "
+               "(xvdX, hdX, sdX or dDpP)", op->disk->vdev);
+        rc = -1;
+    } else if (op->disk->format != LIBXL_DISK_FORMAT_EMPTY
+               && stat(op->disk->pdev_path, &st)) {
+        refuse(done, opaque, -EINVAL, "cannot stat the medium %s: %s",
+               op->disk->pdev_path, strerror(errno));
+        rc = -1;
+    }
+out:
+    xlconv_host_dispose(&host);
+    return rc;
+}
+
+/*
  * The arguments of a device operation, read now so that a mistake is
  * answered at once: an attach's spec by cfgparse's parser, as an item of
  * disk= or vif= (with xl.conf's vif.default.*), a detach's device by its
@@ -3877,6 +4335,7 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     }
     if ((rq->type >= XLD_OP_DISK_ATTACH && rq->type <= XLD_OP_NIC_DETACH
          && device_convert(op, rq, done, opaque))
+        || (pci_or_cd(rq->type) && pci_cd_convert(op, rq, done, opaque))
         || (rq->type == XLD_OP_VCPU_PIN && pin_convert(op, rq, done, opaque))
         || (rq->type == XLD_OP_SCHED_SET
             && sched_convert(op, rq, done, opaque))) {
@@ -3889,6 +4348,7 @@ void xld_dm_submit(struct xld_dm *dm, struct xld_domain *dom,
     op->paused = rq->paused;
     op->debug = rq->debug;
     op->dry_run = rq->dry_run;
+    op->no_live = rq->no_live;
     op->memkb = rq->memkb;
     op->count = rq->count;
     op->key = rq->key;
@@ -4015,6 +4475,26 @@ static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
     }
 }
 
+/*
+ * A migration's copy, restored but never renamed: the receiver gives it
+ * its name before it lets it run, so this one never ran, and its sender
+ * resumed the guest (or holds it, suspended, if it had said go).  It
+ * can only be thrown away.
+ */
+static void recover_incoming(struct xld_dm *dm, struct xld_domain *dom)
+{
+    struct xld_dm_op *o;
+
+    add_report(dm, dom, &dom->rec, "migrate-receive", "xld stopped before "
+               "the migration's incoming copy took its name: destroying "
+               "it");
+    o = op_new(dm, dom, XLD_OP_DESTROY);
+    if (o) {
+        TAILQ_INSERT_TAIL(&dom->queue, o, link);
+        dm_kick(dom);
+    }
+}
+
 /* A record whose domain is gone. */
 static void recover_vanished(struct xld_dm *dm, struct xld_record *r)
 {
@@ -4123,6 +4603,8 @@ int xld_dm_recover(struct xld_dm *dm)
                  dom->managed ? "managed" : "unmanaged");
         if (dom->managed && dom->rec.operation)
             recover_interrupted(dm, dom);
+        else if (dom->managed && xld_record_incoming(&dom->rec))
+            recover_incoming(dm, dom);
     }
     for (size_t i = 0; i < nrecs; i++)
         if (!used[i])

@@ -109,6 +109,11 @@ enum xld_dm_optype {
     XLD_OP_DISK_DETACH,
     XLD_OP_NIC_ATTACH,
     XLD_OP_NIC_DETACH,
+    /* pci-attach/-detach, cd-insert/-eject. */
+    XLD_OP_PCI_ATTACH,
+    XLD_OP_PCI_DETACH,
+    XLD_OP_CD_INSERT,
+    XLD_OP_CD_EJECT,
 };
 
 struct xld_dm_request {
@@ -147,9 +152,12 @@ struct xld_dm_request {
     int image_fd;
     bool incoming;
     /* restore of a migration: check what a real one checks (the name,
-     * the uuid, the config, the memory), answer, and make nothing
-     * (xlctl migrate --dry-run). */
+     * the uuid, the config, the memory), answer, and make nothing; a
+     * migration: have the target do so (xlctl migrate --dry-run). */
     bool dry_run;
+    /* migrate: suspend the guest, then send it (xlctl migrate
+     * --no-live), where log-dirty paging is missing. */
+    bool no_live;
     const char *config;         /* create, adopt: the text */
     const char *filename;       /* create, adopt: for messages */
     char *const *overrides;     /* create, adopt: key=value */
@@ -160,8 +168,13 @@ struct xld_dm_request {
     char *const *specs;
     size_t nspecs;
     /* disk-detach: the vdev (force: without waiting for the guest);
-     * nic-detach: the devid or the MAC. */
+     * nic-detach: the devid or the MAC; pci-attach, pci-detach (force as
+     * disk-detach): the PCI_SPEC_STRING; cd-insert, cd-eject: the vdev
+     * of the drive. */
     const char *device;
+    /* cd-insert: the medium, as xl's target (a path, or any target of
+     * xl-disk-configuration(5)). */
+    const char *target;
 };
 
 void xld_dm_request_init(struct xld_dm_request *rq);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -29,6 +30,7 @@
 #include "proto.h"
 #include "stats.h"
 #include "xlcfg.h"
+#include "xlconv.h"
 
 /* Requests nest this deep at most: deeper ones are refused before they
  * are parsed, because yajl's tree (and our walk of it) recurse. */
@@ -37,11 +39,16 @@
 /* PROGRESS events for one request come at most this often. */
 #define PROGRESS_MS 250
 
+struct xld_request;
+
 struct xld_proto {
     struct xld_dm *dm;
     struct xld_host *host;
     struct xld_control *ctl;
     char *backend_name;
+    /* migrate-receive requests under way: no operation holds them while
+     * they wait for the sender, so xld's stop ends them from here. */
+    LIST_HEAD(, xld_request) receiving;
 };
 
 struct xld_request;
@@ -87,6 +94,7 @@ struct xld_request {
     yajl_val args;                    /* inside root, or NULL */
     uint64_t last_progress;
     struct xld_mig_receiver *receiver;   /* migrate-receive */
+    LIST_ENTRY(xld_request) rlink;       /* in proto->receiving */
 };
 
 static const char *const error_names[] = {
@@ -870,7 +878,7 @@ static void cmd_list(struct xld_request *req)
     reply_end(req, g);
 }
 
-/* ---- stats and metrics (xlctl top, xlctl metrics) ------------------------ */
+/* ---- stats and metrics (xlctl top, xlctl metrics) ---------------------- */
 
 /* xentop's state letters, in its order: dying, shutdown, blocked,
  * crashed, paused, running. */
@@ -1323,6 +1331,7 @@ static void cmd_migrate(struct xld_request *req)
     rq.paused = arg_bool(req, "paused");
     rq.debug = arg_bool(req, "debug");
     rq.dry_run = arg_bool(req, "dry_run");
+    rq.no_live = arg_bool(req, "no_live");
     rq.config = arg_str(req, "config");
     rq.filename = arg_str(req, "filename");
     submit(req, dom, &rq);
@@ -1346,6 +1355,8 @@ static void received(void *opaque, int rc, const char *msg,
      * made none, and is answered {}. */
     res.name = rc || domid == XLD_NO_DOMID ? NULL : name;
     r = req->receiver;
+    req->receiver = NULL;
+    LIST_REMOVE(req, rlink);
     op_done(req, &res);
     xld_mig_receiver_free(r);
 }
@@ -1375,8 +1386,11 @@ static void cmd_migrate_receive(struct xld_request *req)
     rc = xld_mig_receive(dm, xld_dm_loop(dm), fds[0], fds[1],
                          arg_bool(req, "paused"), received, op_progress, req,
                          &req->receiver);
-    if (rc)
+    if (rc) {
         reply_error(req, XLD_E_FAILED, "migrate-receive: %s", strerror(rc));
+        return;
+    }
+    LIST_INSERT_HEAD(&req->proto->receiving, req, rlink);
 }
 
 static void cmd_restore(struct xld_request *req)
@@ -1392,19 +1406,24 @@ static void cmd_restore(struct xld_request *req)
 }
 
 /*
- * Where a console client attaches.  xld does not relay the console: the
- * client (xlctl console) runs Xen's own xenconsole on the tty this names,
- * as xl console does, so the escape key and the terminal handling are
- * the ones admins know.  Without a type, the primary console, as xl's:
- * the emulated serial port of an HVM guest, the PV console of others (a
- * domain xld did not create counts as PV unless asked otherwise).
+ * Where a console client attaches.  xld does not relay the console: on
+ * Xen, the client (xlctl console) runs Xen's own xenconsole on the
+ * domain this names, as xl console does, so the escape key and the
+ * terminal handling are the ones admins know; on the simulator, whose
+ * consoles xenconsole cannot find, xlctl opens the tty itself.  The
+ * reply names the backend so that the client knows which.  Without a
+ * type, the primary console, as xl's: the emulated serial port of an HVM
+ * guest, the PV console of others (a domain xld did not create counts as
+ * PV unless asked otherwise).
  */
 static void cmd_console(struct xld_request *req)
 {
     struct xld_backend *be = xld_dm_backend(req->proto->dm);
-    struct xld_domain *dom = arg_domain(req);
+    /* The arguments first: a domain that is not found is answered, and
+     * the request freed, by arg_domain. */
     const char *tname = arg_str(req, "type");
     long long num = arg_int(req, "num", 0);
+    struct xld_domain *dom = arg_domain(req);
     libxl_console_type type = LIBXL_CONSOLE_TYPE_PV;
     char *tty = NULL;
     yajl_gen g;
@@ -1438,6 +1457,16 @@ static void cmd_console(struct xld_request *req)
                     "consoles", be->ops->name);
         goto out;
     }
+    /* The domain is there, the console is not: not DomainNotFound. */
+    if (rc == -ENOENT) {
+        reply_error(req, XLD_E_FAILED, "%s has no %s console %lld%s",
+                    dom->name, libxl_console_type_to_string(type), num,
+                    type == LIBXL_CONSOLE_TYPE_SERIAL && dom->managed
+                    && dom->have_dc
+                    && dom->dc.c_info.type != LIBXL_DOMAIN_TYPE_HVM
+                    ? " (only an HVM guest has a serial port)" : "");
+        goto out;
+    }
     if (rc) {
         reply_error(req, error_class(rc), "%s has no %s console %lld: %s",
                     dom->name, libxl_console_type_to_string(type), num,
@@ -1452,6 +1481,7 @@ static void cmd_console(struct xld_request *req)
         gen_kv_str(g, "type", libxl_console_type_to_string(type));
         gen_kv_int(g, "num", num);
         gen_kv_str(g, "tty", tty);
+        gen_kv_str(g, "backend", be->ops->name);
         yajl_gen_map_close(g);
     }
     reply_end(req, g);
@@ -1617,8 +1647,8 @@ static void cmd_cpupool_list(struct xld_request *req)
                        libxl_scheduler_to_string(pools[i].sched)
                        ? libxl_scheduler_to_string(pools[i].sched)
                        : "unknown");
-            gen_cpus(g, "cpus", &pools[i].cpus,
-                     hi.nr_cpus > 0 ? hi.nr_cpus : (int)pools[i].cpus.size * 8);
+            gen_cpus(g, "cpus", &pools[i].cpus, hi.nr_cpus > 0
+                     ? hi.nr_cpus : (int)pools[i].cpus.size * 8);
             gen_kv_int(g, "domains", pools[i].n_dom);
             if (pools[i].ratelimit_us >= 0)
                 gen_kv_int(g, "ratelimit_us", pools[i].ratelimit_us);
@@ -1940,8 +1970,9 @@ static void cmd_autostart_change(struct xld_request *req)
 
 /* ---- devices while the domain runs -------------------------------------- */
 
-/* block-attach, block-detach, network-attach, network-detach: one
- * operation on the domain's queue, as the table row says. */
+/* block-attach, block-detach, network-attach, network-detach,
+ * pci-attach, pci-detach, cd-insert, cd-eject: one operation on the
+ * domain's queue, as the table row says. */
 static void cmd_device_op(struct xld_request *req)
 {
     struct xld_domain *dom = arg_domain(req);
@@ -1958,7 +1989,9 @@ static void cmd_device_op(struct xld_request *req)
     rq.type = req->cmd->op;
     rq.force = arg_bool(req, "force");
     rq.device = arg_str(req, "vdev") ? arg_str(req, "vdev")
-                                     : arg_str(req, "device");
+                : arg_str(req, "device") ? arg_str(req, "device")
+                : arg_str(req, "spec");
+    rq.target = arg_str(req, "target");
     if (sp && sp->u.array.len) {
         specs = calloc(sp->u.array.len, sizeof(*specs));
         if (!specs) {
@@ -2044,6 +2077,178 @@ static void cmd_device_list(struct xld_request *req)
     xld_devinfo_list_free(l, n);
 }
 
+/* A PCI address as libxl writes one: "0000:03:00.0". */
+static void gen_kv_bdf(yajl_gen g, const char *key,
+                       const libxl_device_pci *pci)
+{
+    char bdf[32];
+
+    snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x",
+             (unsigned)pci->domain & 0xffff, pci->bus, pci->dev & 0x1f,
+             pci->func & 7);
+    gen_kv_str(g, key, bdf);
+}
+
+/* pci-list: the PCI devices of one domain, as libxl_device_pci_list
+ * gives them (what xl pci-list prints). */
+static void cmd_pci_list(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    struct xld_domain *dom = arg_domain(req);
+    libxl_device_pci *l = NULL;
+    const char *policy;
+    yajl_gen g;
+    int n = 0, rc;
+
+    if (!dom || !(be = backend_with(req, (const void *)be->ops->pci_list)))
+        return;
+    if (dom->domid == XLD_NO_DOMID) {
+        reply_error(req, XLD_E_BUSY, "%s has no domain in the hypervisor "
+                    "right now", dom->name);
+        return;
+    }
+    rc = be->ops->pci_list(be, dom->domid, &l, &n);
+    if (rc) {
+        reply_error(req, error_class(rc), "the pci devices of %s: %s",
+                    dom->name, strerror(-rc));
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_kv_str(g, "name", dom->name);
+        gen_kv_int(g, "domid", dom->domid);
+        gen_key(g, "devices");
+        yajl_gen_array_open(g);
+        for (int i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_bdf(g, "bdf", &l[i]);
+            gen_kv_int(g, "vdevfn", l[i].vdevfn);
+            if (l[i].name)
+                gen_kv_str(g, "name", l[i].name);
+            gen_kv_bool(g, "permissive", l[i].permissive);
+            gen_kv_bool(g, "msitranslate", l[i].msitranslate);
+            gen_kv_bool(g, "power_mgmt", l[i].power_mgmt);
+            policy = libxl_rdm_reserve_policy_to_string(l[i].rdm_policy);
+            gen_kv_str(g, "rdm_policy", policy ? policy : "invalid");
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+    libxl_device_pci_list_free(l, n);
+}
+
+/* pci-assignable-list: the host's devices ready for a guest. */
+static void cmd_pci_assignable_list(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    libxl_device_pci *l = NULL;
+    yajl_gen g;
+    int n = 0, rc;
+
+    if (!(be = backend_with(req, (const void *)be->ops->pci_assignable_list)))
+        return;
+    rc = be->ops->pci_assignable_list(be, &l, &n);
+    if (rc) {
+        reply_error(req, error_class(rc), "the assignable pci devices: %s",
+                    strerror(-rc));
+        return;
+    }
+    g = reply_begin();
+    if (g) {
+        gen_key(g, "return");
+        yajl_gen_map_open(g);
+        gen_key(g, "devices");
+        yajl_gen_array_open(g);
+        for (int i = 0; i < n; i++) {
+            yajl_gen_map_open(g);
+            gen_kv_bdf(g, "bdf", &l[i]);
+            if (l[i].name)
+                gen_kv_str(g, "name", l[i].name);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    reply_end(req, g);
+    libxl_device_pci_assignable_list_free(l, n);
+}
+
+/*
+ * pci-assignable-add and pci-assignable-remove: the host's side, at once
+ * (no domain's queue is involved).  As xl: add takes an address and an
+ * optional name; remove takes a name, or, when no device has that name,
+ * an address.
+ */
+static void cmd_pci_assignable_change(struct xld_request *req)
+{
+    struct xld_backend *be = xld_dm_backend(req->proto->dm);
+    bool add = !strcmp(req->cmd->name, "pci-assignable-add");
+    const char *text = add ? arg_str(req, "bdf") : arg_str(req, "device");
+    const char *name = arg_str(req, "name");
+    libxl_device_pci pci;
+    char why[256] = "the backend refused it as it is";
+    int rc;
+
+    libxl_device_pci_init(&pci);
+    be = backend_with(req, add ? (const void *)be->ops->pci_assignable_add
+                               : (const void *)be->ops->pci_assignable_remove);
+    if (!be)
+        goto out;
+    if (add) {
+        rc = xlconv_pci_address(text, &pci, why, sizeof(why));
+        if (!rc && name && !(pci.name = strdup(name)))
+            rc = ENOMEM;
+        rc = rc ? -rc : be->ops->pci_assignable_add(be, &pci, true);
+    } else {
+        /* A name first, as xl tries it. */
+        rc = (pci.name = strdup(text)) ? 0 : -ENOMEM;
+        if (!rc)
+            rc = be->ops->pci_assignable_remove(be, &pci,
+                                                arg_bool(req, "rebind"));
+        if (rc == -ENODEV) {
+            free(pci.name);
+            pci.name = NULL;
+            rc = -xlconv_pci_address(text, &pci, why, sizeof(why));
+            if (rc == -EINVAL)
+                snprintf(why, sizeof(why), "no device is named '%s', and "
+                         "it is no PCI address [DDDD:]BB:DD.F", text);
+            else
+                rc = be->ops->pci_assignable_remove(be, &pci,
+                                                    arg_bool(req, "rebind"));
+        }
+    }
+    switch (rc) {
+    case 0:
+        xld_info("%s: %s %s", xld_client_name(req->client), req->cmd->name,
+                 text);
+        reply_empty(req);
+        break;
+    case -EINVAL:
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "%s", pci.name && add
+                    ? "a device name is 1 to 64 printable characters, "
+                      "and no other device's" : why);
+        break;
+    case -ENODEV:
+        reply_error(req, XLD_E_INVALID_ARGUMENT, "the host has no PCI "
+                    "device %s", text);
+        break;
+    case -EBUSY:
+        reply_error(req, XLD_E_BUSY, "%s is attached to a domain "
+                    "(pci-detach it first)", text);
+        break;
+    default:
+        reply_error(req, error_class(rc), "%s %s: %s", req->cmd->name, text,
+                    strerror(-rc));
+        break;
+    }
+out:
+    libxl_device_pci_dispose(&pci);
+}
+
 static const struct arg_spec args_none[] = { { NULL, 0, false } };
 static const struct arg_spec args_domain[] = {
     { "domain", ARG_DOMAIN, true }, { NULL, 0, false } };
@@ -2071,7 +2276,8 @@ static const struct arg_spec args_migrate[] = {
     { "ssh", ARG_STRING, false }, { "config", ARG_STRING, false },
     { "filename", ARG_STRING, false }, { "paused", ARG_BOOL, false },
     { "debug", ARG_BOOL, false }, { "no_wait", ARG_BOOL, false },
-    { "dry_run", ARG_BOOL, false }, { NULL, 0, false } };
+    { "dry_run", ARG_BOOL, false }, { "no_live", ARG_BOOL, false },
+    { NULL, 0, false } };
 static const struct arg_spec args_migrate_receive[] = {
     { "paused", ARG_BOOL, false }, { "debug", ARG_BOOL, false },
     { "no_wait", ARG_BOOL, false }, { NULL, 0, false } };
@@ -2117,6 +2323,24 @@ static const struct arg_spec args_network_attach[] = {
     { NULL, 0, false } };
 static const struct arg_spec args_network_detach[] = {
     { "domain", ARG_DOMAIN, true }, { "device", ARG_STRING, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_pci_attach[] = {
+    { "domain", ARG_DOMAIN, true }, { "spec", ARG_STRING, true },
+    { NULL, 0, false } };
+static const struct arg_spec args_pci_detach[] = {
+    { "domain", ARG_DOMAIN, true }, { "spec", ARG_STRING, true },
+    { "force", ARG_BOOL, false }, { NULL, 0, false } };
+static const struct arg_spec args_pci_assignable_add[] = {
+    { "bdf", ARG_STRING, true }, { "name", ARG_STRING, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_pci_assignable_remove[] = {
+    { "device", ARG_STRING, true }, { "rebind", ARG_BOOL, false },
+    { NULL, 0, false } };
+static const struct arg_spec args_cd_insert[] = {
+    { "domain", ARG_DOMAIN, true }, { "vdev", ARG_STRING, true },
+    { "target", ARG_STRING, true }, { NULL, 0, false } };
+static const struct arg_spec args_cd_eject[] = {
+    { "domain", ARG_DOMAIN, true }, { "vdev", ARG_STRING, true },
     { NULL, 0, false } };
 static const struct arg_spec args_autostart_add[] = {
     { "config", ARG_STRING, true }, { NULL, 0, false } };
@@ -2164,6 +2388,17 @@ static const struct cmd cmds[] = {
     { "network-detach", cmd_device_op, 0, args_network_detach,
       XLD_OP_NIC_DETACH },
     { "network-list", cmd_device_list, CMD_READONLY, args_domain, 0 },
+    { "pci-attach", cmd_device_op, 0, args_pci_attach, XLD_OP_PCI_ATTACH },
+    { "pci-detach", cmd_device_op, 0, args_pci_detach, XLD_OP_PCI_DETACH },
+    { "pci-list", cmd_pci_list, CMD_READONLY, args_domain, 0 },
+    { "pci-assignable-list", cmd_pci_assignable_list, CMD_READONLY,
+      args_none, 0 },
+    { "pci-assignable-add", cmd_pci_assignable_change, 0,
+      args_pci_assignable_add, 0 },
+    { "pci-assignable-remove", cmd_pci_assignable_change, 0,
+      args_pci_assignable_remove, 0 },
+    { "cd-insert", cmd_device_op, 0, args_cd_insert, XLD_OP_CD_INSERT },
+    { "cd-eject", cmd_device_op, 0, args_cd_eject, XLD_OP_CD_EJECT },
     { "stats", cmd_stats, CMD_READONLY, args_none, 0 },
     { "metrics", cmd_metrics, CMD_READONLY, args_none, 0 },
     { "sim-inject", cmd_sim_inject, 0, args_inject, 0 },
@@ -2335,6 +2570,7 @@ int xld_proto_new(struct xld_proto **out, struct xld_dm *dm,
     if (!p)
         return ENOMEM;
     p->dm = dm;
+    LIST_INIT(&p->receiving);
     p->backend_name = strdup(backend_name);
     if (!p->backend_name) {
         free(p);
@@ -2346,8 +2582,18 @@ int xld_proto_new(struct xld_proto **out, struct xld_dm *dm,
 
 void xld_proto_free(struct xld_proto *p)
 {
+    struct xld_request *req;
+
     if (!p)
         return;
+    /* xld stops with a migration coming in: its sender sees the stream
+     * end, and destroys nothing (it resumes its guest, or holds it if it
+     * had said go); the copy here, if any, went with the table. */
+    while ((req = LIST_FIRST(&p->receiving))) {
+        LIST_REMOVE(req, rlink);
+        xld_mig_receiver_free(req->receiver);
+        request_free(req);
+    }
     free(p->backend_name);
     free(p);
 }

@@ -3,7 +3,10 @@
  * cfgparse/xlconv.h that the hot-plug verbs use (block-attach,
  * network-attach): xlconv_disk and xlconv_nic read a spec exactly as an
  * item of disk= or vif= is read, with the parser's own message for a
- * bad one, and xl.conf's vif.default.* put into every nic; and
+ * bad one, and xl.conf's vif.default.* put into every nic;
+ * xlconv_pci_device reads a PCI_SPEC_STRING as pci-attach does, and
+ * xlconv_pci_to_spec writes one that reads back the same;
+ * xlconv_pci_address reads the bare address of pci-assignable-*; and
  * xlconv_vdev_devid numbers vdevs as Xen's block interface does.
  */
 #include <check.h>
@@ -110,6 +113,115 @@ START_TEST(nic_specs)
 }
 END_TEST
 
+START_TEST(pci_specs)
+{
+    libxl_device_pci pci, back;
+    char why[256], *spec;
+
+    /* An address, a virtual slot and options, as pci-attach takes it;
+     * no pci_* default of a config applies. */
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("03:00.1@4,permissive=1", &pci, why,
+                                       sizeof(why)), 0);
+    ck_assert_int_eq(pci.domain, 0);
+    ck_assert_int_eq(pci.bus, 3);
+    ck_assert_int_eq(pci.dev, 0);
+    ck_assert_int_eq(pci.func, 1);
+    ck_assert_int_eq(pci.vdevfn, 4 << 3);
+    ck_assert_int_eq(pci.vfunc_mask, 1);
+    ck_assert(pci.permissive);
+    ck_assert(!pci.msitranslate);
+    ck_assert_int_eq(pci.rdm_policy, LIBXL_RDM_RESERVE_POLICY_INVALID);
+
+    /* Written back as a spec, it reads as the same device. */
+    spec = xlconv_pci_to_spec(&pci);
+    ck_assert_ptr_nonnull(spec);
+    ck_assert_str_eq(spec, "0000:03:00.1@04,permissive=1,msitranslate=0,"
+                     "power_mgmt=0,seize=0,rdm_policy=invalid");
+    libxl_device_pci_init(&back);
+    ck_assert_int_eq(xlconv_pci_device(spec, &back, why, sizeof(why)), 0);
+    ck_assert_int_eq(back.bus, 3);
+    ck_assert_int_eq(back.func, 1);
+    ck_assert_int_eq(back.vdevfn, pci.vdevfn);
+    ck_assert(back.permissive);
+    ck_assert_int_eq(back.rdm_policy, LIBXL_RDM_RESERVE_POLICY_INVALID);
+    free(spec);
+    libxl_device_pci_dispose(&back);
+    libxl_device_pci_dispose(&pci);
+
+    /* Every function of a slot, and a device by its name. */
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("0000:04:00.*,rdm_policy=relaxed",
+                                       &pci, why, sizeof(why)), 0);
+    ck_assert_int_eq(pci.vfunc_mask, LIBXL_PCI_FUNC_ALL);
+    spec = xlconv_pci_to_spec(&pci);
+    ck_assert_ptr_nonnull(spec);
+    ck_assert_ptr_nonnull(strstr(spec, "0000:04:00.*,"));
+    ck_assert_ptr_nonnull(strstr(spec, "rdm_policy=relaxed"));
+    free(spec);
+    libxl_device_pci_dispose(&pci);
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("name=gpu0", &pci, why, sizeof(why)),
+                     0);
+    ck_assert_str_eq(pci.name, "gpu0");
+    libxl_device_pci_dispose(&pci);
+
+    /* Bad specs: the parser's message, never a crash. */
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("03:00", &pci, why, sizeof(why)),
+                     EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "pci \"03:00\""));
+    libxl_device_pci_dispose(&pci);
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("03:00.8", &pci, why, sizeof(why)),
+                     EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "function"));
+    libxl_device_pci_dispose(&pci);
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("03:00.0,bogus=1", &pci, why,
+                                       sizeof(why)), EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "bogus"));
+    libxl_device_pci_dispose(&pci);
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("03:00.0,name=x", &pci, why,
+                                       sizeof(why)), EINVAL);
+    libxl_device_pci_dispose(&pci);
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_device("", &pci, why, sizeof(why)), EINVAL);
+    ck_assert(why[0] != '\0');
+    libxl_device_pci_dispose(&pci);
+}
+END_TEST
+
+START_TEST(pci_addresses)
+{
+    libxl_device_pci pci;
+    char why[256];
+
+    libxl_device_pci_init(&pci);
+    ck_assert_int_eq(xlconv_pci_address("0000:03:00.1", &pci, why,
+                                        sizeof(why)), 0);
+    ck_assert_int_eq(pci.bus, 3);
+    ck_assert_int_eq(pci.func, 1);
+    ck_assert_int_eq(xlconv_pci_address("1:1f:1f.7", &pci, why,
+                                        sizeof(why)), 0);
+    ck_assert_int_eq(pci.domain, 1);
+    ck_assert_int_eq(pci.dev, 0x1f);
+    ck_assert_int_eq(xlconv_pci_address("03:00.0,seize=1", &pci, why,
+                                        sizeof(why)), EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "follow"));
+    ck_assert_int_eq(xlconv_pci_address("03:00.*", &pci, why, sizeof(why)),
+                     EINVAL);
+    ck_assert_int_eq(xlconv_pci_address("03:20.0", &pci, why, sizeof(why)),
+                     EINVAL);
+    ck_assert_int_eq(xlconv_pci_address("gpu0", &pci, why, sizeof(why)),
+                     EINVAL);
+    /* A failed parse changes nothing. */
+    ck_assert_int_eq(pci.domain, 1);
+    libxl_device_pci_dispose(&pci);
+}
+END_TEST
+
 START_TEST(vdev_numbers)
 {
     ck_assert_int_eq(xlconv_vdev_devid("xvda"), 51712);
@@ -141,6 +253,8 @@ int main(void)
 
     tcase_add_test(tc, disk_specs);
     tcase_add_test(tc, nic_specs);
+    tcase_add_test(tc, pci_specs);
+    tcase_add_test(tc, pci_addresses);
     tcase_add_test(tc, vdev_numbers);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -26,6 +26,7 @@
 
 #include "backend.h"
 #include "loop.h"
+#include "simcon.h"
 
 struct ev {
     enum xld_backend_event_type type;
@@ -1849,6 +1850,374 @@ START_TEST(close_with_work_in_flight)
 }
 END_TEST
 
+/* ---- the guest's console -------------------------------------------- */
+
+/* What the ring holds, NUL-terminated, in a static buffer. */
+static const char *ring_text(const struct xld_simcon_ring *r)
+{
+    static char out[XLD_SIMCON_LOG_SIZE + 1];
+    size_t n = xld_simcon_ring_get(r, out, XLD_SIMCON_LOG_SIZE);
+
+    out[n] = '\0';
+    return out;
+}
+
+START_TEST(console_ring)
+{
+    struct xld_simcon_ring r;
+    static char big[XLD_SIMCON_LOG_SIZE + 100], want[6000];
+    char out[16];
+    size_t n = 0;
+
+    xld_simcon_ring_init(&r);
+    ck_assert_uint_eq(xld_simcon_ring_get(&r, out, sizeof(out)), 0);
+    ck_assert_int_eq(xld_simcon_ring_put(&r, "hello", 5), 0);
+    ck_assert_str_eq(ring_text(&r), "hello");
+    /* Less room than it holds: the newest bytes. */
+    ck_assert_uint_eq(xld_simcon_ring_get(&r, out, 3), 3);
+    ck_assert_int_eq(memcmp(out, "llo", 3), 0);
+
+    /* More than the ring in one write: its end, oldest first. */
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)('a' + i % 23);
+    ck_assert_int_eq(xld_simcon_ring_put(&r, big, sizeof(big)), 0);
+    ck_assert_uint_eq(r.len, XLD_SIMCON_LOG_SIZE);
+    ck_assert_int_eq(memcmp(ring_text(&r), big + 100, XLD_SIMCON_LOG_SIZE),
+                     0);
+    xld_simcon_ring_dispose(&r);
+
+    /* Many small writes across the end of the buffer: the oldest bytes
+     * go, in order. */
+    xld_simcon_ring_init(&r);
+    for (int i = 0; i < 1000; i++) {
+        char line[8];
+
+        snprintf(line, sizeof(line), "%04d\n", i);
+        ck_assert_int_eq(xld_simcon_ring_put(&r, line, 5), 0);
+        memcpy(want + n, line, 5);
+        n += 5;
+    }
+    want[n] = '\0';
+    ck_assert_str_eq(ring_text(&r), want + n - XLD_SIMCON_LOG_SIZE);
+    xld_simcon_ring_dispose(&r);
+    ck_assert_ptr_null(r.buf);
+}
+END_TEST
+
+static char con_lines[8][XLD_SIMCON_LINE_MAX + 1];
+static int con_nlines;
+
+static void on_con_line(void *opaque, const char *line)
+{
+    (void)opaque;
+    ck_assert_int_lt(con_nlines, 8);
+    ck_assert_uint_le(strlen(line), XLD_SIMCON_LINE_MAX);
+    strcpy(con_lines[con_nlines++], line);
+}
+
+START_TEST(console_line_discipline)
+{
+    struct xld_simcon c;
+    char longline[300];
+    const char *t;
+
+    con_nlines = 0;
+    xld_simcon_init(&c, loop, on_con_line, NULL);
+    /* Echo, backspace, and "\r\n" as one end of line. */
+    xld_simcon_input(&c, "ab\x7f" "c\r\n", 6);
+    ck_assert_int_eq(con_nlines, 1);
+    ck_assert_str_eq(con_lines[0], "ac");
+    ck_assert_str_eq(ring_text(&c.log), "ab\b \bc\r\n");
+    /* Control characters are not taken; "\n" alone ends a line. */
+    xld_simcon_input(&c, "\x01\x1b" "d\n", 4);
+    ck_assert_int_eq(con_nlines, 2);
+    ck_assert_str_eq(con_lines[1], "d");
+    /* A backspace takes a whole UTF-8 character; an empty line is a
+     * line; nothing to erase echoes nothing. */
+    xld_simcon_input(&c, "\xc3\xa9\x7f" "e\r\r\x7f", 7);
+    ck_assert_int_eq(con_nlines, 4);
+    ck_assert_str_eq(con_lines[2], "e");
+    ck_assert_str_eq(con_lines[3], "");
+    ck_assert_str_eq(ring_text(&c.log), "ab\b \bc\r\nd\r\n\xc3\xa9\b \be"
+                     "\r\n\r\n");
+    /* A line longer than the guest keeps is cut. */
+    memset(longline, 'x', sizeof(longline) - 1);
+    longline[sizeof(longline) - 1] = '\r';
+    xld_simcon_input(&c, longline, sizeof(longline));
+    ck_assert_int_eq(con_nlines, 5);
+    ck_assert_uint_eq(strlen(con_lines[4]), XLD_SIMCON_LINE_MAX);
+    /* Lines of the guest's own, with "\r\n"; a kernel's with its time. */
+    xld_simcon_printf(&c, "x%d", 5);
+    t = ring_text(&c.log);
+    ck_assert_str_eq(t + strlen(t) - 4, "x5\r\n");
+    xld_simcon_boot(&c);
+    xld_simcon_kmsg(&c, "hi");
+    t = ring_text(&c.log);
+    ck_assert_str_eq(t + strlen(t) - 6, "] hi\r\n");
+    ck_assert_int_eq(strncmp(t + strlen(t) - 19, "[    0.00", 9), 0);
+    xld_simcon_dispose(&c);
+}
+END_TEST
+
+/* Read the console's tty, running the loop, until what was read (kept
+ * in out, NUL-terminated) holds want; fails after ms. */
+static void con_until(int fd, char *out, size_t size, const char *want,
+                      uint64_t ms)
+{
+    uint64_t end = xld_loop_now(loop) + ms;
+    size_t len = strlen(out);
+
+    while (!strstr(out, want) && xld_loop_now(loop) < end) {
+        ssize_t n;
+
+        /* A long output keeps its end, where want is to come. */
+        if (len > size / 2) {
+            memmove(out, out + len - 1024, 1024);
+            len = 1024;
+            out[len] = '\0';
+        }
+        n = read(fd, out + len, size - 1 - len);
+
+        if (n > 0) {
+            len += (size_t)n;
+            out[len] = '\0';
+            continue;
+        }
+        run_ms(2);
+    }
+    /* check's messages are short: the end of what was read. */
+    ck_assert_msg(strstr(out, want) != NULL, "console: no \"%s\" in "
+                  "\"...%s\"", want, out + (len > 200 ? len - 200 : 0));
+}
+
+/* Attach to a console as a client does; returns the tty's fd. */
+static int con_open(uint32_t domid, libxl_console_type type)
+{
+    char *path = NULL;
+    int fd;
+
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, domid, 0, type, &path)),
+                     0);
+    ck_assert_ptr_nonnull(path);
+    fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    ck_assert_int_ge(fd, 0);
+    free(path);
+    return fd;
+}
+
+/* The console's tty ends: end of file or EIO, once the pty is closed. */
+static bool con_ended(int fd)
+{
+    char buf[4096];
+    ssize_t n;
+
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        ;
+    return n == 0 || errno == EIO;
+}
+
+static int count_of(const char *s, const char *what)
+{
+    int n = 0;
+
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+START_TEST(console_of_a_guest)
+{
+    static char buf[16384];
+    char want[128], *path = (char *)"x";
+    uint32_t a = create_dom("con1", 128, false);
+    int fd;
+
+    /* What is not there. */
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, a, 0,
+                                            LIBXL_CONSOLE_TYPE_SERIAL,
+                                            &path)), -ENOENT);
+    ck_assert_ptr_null(path);
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, a, 0,
+                                            LIBXL_CONSOLE_TYPE_VUART,
+                                            &path)), -ENOENT);
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, a, 1,
+                                            LIBXL_CONSOLE_TYPE_PV, &path)),
+                     -ENOENT);
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, 0, 0,
+                                            LIBXL_CONSOLE_TYPE_PV, &path)),
+                     -ENOENT);
+    ck_assert_int_eq(OP(be.ops->console_tty(&be, 4321, 0,
+                                            LIBXL_CONSOLE_TYPE_PV, &path)),
+                     -ENOENT);
+
+    /* The boot, then what is typed comes back. */
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "con1 login: ", 2000);
+    snprintf(want, sizeof(want), "Xen: pv guest con1, domid %u, 128 MiB, "
+             "2 vcpus\r\n", a);
+    ck_assert_ptr_nonnull(strstr(buf, want));
+    ck_assert_ptr_nonnull(strstr(buf, "console=hvc0"));
+    ck_assert_int_eq(write(fd, "hello\r", 6), 6);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "sim: con1: hello\r\ncon1 login: ",
+              2000);
+    ck_assert_int_eq(strncmp(buf, "hello\r\n", 7), 0);
+    close(fd);
+
+    /* Another client: the log, once, with what came before. */
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "sim: con1: hello\r\ncon1 login: ",
+              2000);
+    ck_assert_int_eq(count_of(buf, "Linux version"), 1);
+
+    /* A paused guest reads nothing; once unpaused, it does. */
+    ck_assert_int_eq(OP(be.ops->pause(&be, a)), 0);
+    ck_assert_int_eq(write(fd, "later\r", 6), 6);
+    buf[0] = '\0';
+    run_ms(100);
+    ck_assert_int_lt(read(fd, buf, sizeof(buf) - 1), 0);
+    ck_assert_int_eq(OP(be.ops->unpause(&be, a)), 0);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "sim: con1: later", 2000);
+
+    /* The guest's last words, then the tty ends with the domain. */
+    ck_assert_int_eq(OP(be.ops->inject(&be, "crash", a, 1)), 0);
+    con_until(fd, buf, sizeof(buf), "Kernel panic - not syncing", 2000);
+    destroy_dom(a);
+    ck_assert(con_ended(fd));
+    close(fd);
+}
+END_TEST
+
+START_TEST(console_serial_of_hvm)
+{
+    libxl_domain_config dc;
+    struct done d = { 0 };
+    static char buf[8192];
+    uint32_t a;
+    int fd;
+
+    /* Built paused: it boots, and writes so, when unpaused. */
+    mkcfg(&dc, "hvm1", 256, 256, 1, 1);
+    dc.c_info.type = LIBXL_DOMAIN_TYPE_HVM;
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, true, &a, on_done, &d)),
+                     0);
+    libxl_domain_config_dispose(&dc);
+    WAIT_FOR(d.calls == 1, 10000);
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_SERIAL);
+    buf[0] = '\0';
+    run_ms(50);
+    ck_assert_int_lt(read(fd, buf, sizeof(buf) - 1), 0);
+    ck_assert_int_eq(OP(be.ops->unpause(&be, a)), 0);
+    con_until(fd, buf, sizeof(buf), "hvm1 login: ", 2000);
+    ck_assert_ptr_nonnull(strstr(buf, "console=ttyS0"));
+    ck_assert_ptr_nonnull(strstr(buf, "hvm guest hvm1"));
+    ck_assert_ptr_nonnull(strstr(buf, "256 MiB, 1 vcpu\r\n"));
+    close(fd);
+    /* The PV console is the same line. */
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "hvm1 login: ", 2000);
+    close(fd);
+    destroy_dom(a);
+}
+END_TEST
+
+START_TEST(console_nobody_reads)
+{
+    static char flood[65536], buf[16384];
+    uint32_t a = create_dom("con2", 128, false);
+    uint64_t start;
+    struct xld_dominfo di;
+    int fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+
+    /* Input, a lot of it, and the echo never read: xld drops what the
+     * pty has no room for and goes on; each turn of the loop stays
+     * short. */
+    memset(flood, 'y', sizeof(flood));
+    for (size_t i = 0; i < sizeof(flood) / 256; i++)
+        flood[i * 256 + 255] = '\r';
+    for (int i = 0; i < 32; i++) {
+        ssize_t n = write(fd, flood, sizeof(flood));
+
+        (void)n;
+        start = xld_loop_now(loop);
+        run_ms(5);
+        ck_assert_uint_lt(xld_loop_now(loop) - start, 1000);
+    }
+    info_of(a, &di);
+    ck_assert(di.running);
+    xld_dominfo_dispose(&di);
+    close(fd);
+
+    /* A new client sees the end of it, and the guest still answers. */
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "con2 login: ", 2000);
+    ck_assert_int_le(strlen(buf), XLD_SIMCON_LOG_SIZE + 4096);
+    ck_assert_int_eq(write(fd, "still\r", 6), 6);
+    con_until(fd, buf, sizeof(buf), "sim: con2: still", 2000);
+    close(fd);
+}
+END_TEST
+
+START_TEST(console_save_restore_reload)
+{
+    libxl_domain_config dc;
+    struct done d = { 0 };
+    static char buf[16384];
+    char path[PATH_MAX];
+    uint32_t a, r;
+    int fd, img;
+
+    mkcfg(&dc, "con3", 128, 128, 2, 2);
+    ck_assert_int_eq(OP(be.ops->create(&be, &dc, false, &a, on_done, &d)),
+                     0);
+    WAIT_FOR(d.calls == 1, 10000);
+    fd = con_open(a, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "con3 login: ", 2000);
+
+    /* A checkpoint: the guest stops, then goes on. */
+    img = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, img, true, &d), 0);
+    con_until(fd, buf, sizeof(buf), "Freezing user space processes", 2000);
+    con_until(fd, buf, sizeof(buf), "Restarting tasks ... done.", 2000);
+    close(img);
+
+    /* A save ends the domain, and its tty; the restored guest says it
+     * is back. */
+    img = image_file(path, sizeof(path));
+    ck_assert_int_eq(save_sync(a, img, false, &d), 0);
+    ck_assert(con_ended(fd));
+    close(fd);
+    close(img);
+    img = image_open(path);
+    ck_assert_int_eq(restore_sync(&dc, img, false, &r, &d), 0);
+    close(img);
+    fd = con_open(r, LIBXL_CONSOLE_TYPE_PV);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "con3 login: ", 2000);
+    ck_assert_ptr_nonnull(strstr(buf, "restored"));
+    ck_assert_ptr_null(strstr(buf, "Linux version"));
+
+    /* A new xld: the log was its predecessor's, the tty too; the guest
+     * still answers on a new one. */
+    reopen(NULL);
+    ck_assert(con_ended(fd));
+    close(fd);
+    fd = con_open(r, LIBXL_CONSOLE_TYPE_PV);
+    ck_assert_int_eq(write(fd, "again\r", 6), 6);
+    buf[0] = '\0';
+    con_until(fd, buf, sizeof(buf), "sim: con3: again\r\ncon3 login: ",
+              2000);
+    close(fd);
+    libxl_domain_config_dispose(&dc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim");
@@ -1891,6 +2260,12 @@ int main(void)
     tcase_add_test(tc, corrupt_state_file);
     tcase_add_test(tc, close_from_a_callback);
     tcase_add_test(tc, close_with_work_in_flight);
+    tcase_add_test(tc, console_ring);
+    tcase_add_test(tc, console_line_discipline);
+    tcase_add_test(tc, console_of_a_guest);
+    tcase_add_test(tc, console_serial_of_hvm);
+    tcase_add_test(tc, console_nobody_reads);
+    tcase_add_test(tc, console_save_restore_reload);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);

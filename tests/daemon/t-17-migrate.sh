@@ -156,6 +156,28 @@ check "migrate without a host is a usage error" eval 'x migrate web1 2>/dev/null
 run y migrate-receive </dev/null
 check "migrate-receive without a sender exits 1" [ "$rc" -eq 1 ]
 
+# B stops (SIGTERM) while a domain comes in: A's guest runs on, B's
+# stop frees what the receiver held (the sanitizer check below), and the
+# next B destroys the copy that never took its name, and its record.
+x sim-inject save-ms-per-gib 30000
+x migrate -s "" web2 "$recv" >/dev/null 2>&1 &
+mig=$!
+check "web2--incoming appears on B" eventually 10 bexists web2--incoming
+kill "$b_pid"
+wait "$b_pid" 2>/dev/null
+wait "$mig"
+check "a migration whose target stopped exits 1" [ $? -eq 1 ]
+check "web2 still runs on A" eventually 5 running web2
+x sim-inject save-ms-per-gib 200
+"$XLD" --backend=sim -f --socket="$bsock" --ro-socket="$tmp/b-ro.sock" \
+    --state-dir="$tmp/b-state" \
+    --backend-options=dir="$tmp/b-sim",memory=6144,dom0-memory=4096 \
+    --xl-conf="$tmp/xl.conf" >>"$tmp/b.log" 2>&1 &
+b_pid=$!
+check "B starts again" eventually 20 eval 'y list >/dev/null 2>&1'
+check "B has no web2--incoming after its restart" eventually 10 bgone web2--incoming
+check "and no record of it" eventually 5 eval '! ls "$tmp/b-state/domains" | grep -q incoming'
+
 check "xld A is still there" kill -0 "$a_pid"
 check "xld B is still there" kill -0 "$b_pid"
 for log in "$tmp/xld.log" "$tmp/b.log"; do

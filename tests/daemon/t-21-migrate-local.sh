@@ -126,6 +126,41 @@ old=$(col web1 2)
 x reboot web1
 check "and handles its reboot" eventually 10 eval '[ -n "$(col web1 2)" ] && [ "$(col web1 2)" != "$old" ] && running web1'
 
+# A Xen without shadow paging (Debian's): a PV guest has no log-dirty
+# mode, so it cannot migrate live; --no-live suspends it, then sends it.
+stop_xld
+start_xld --backend-options=dir="$tmp/sim",shadow=0
+cfg pv1 'type = "pv"'
+x create -q "$tmp/pv1.cfg"
+check "pv1, a PV guest, runs" eventually 10 running pv1
+domid=$(col pv1 2)
+uuid=$(uuid_of pv1)
+# An HVM-type guest (PVH here) migrates live: it has HAP.
+run x migrate -s "" web1 "$recv"
+check "a PVH guest migrates live without shadow paging" [ "$rc" -eq 0 ]
+run x migrate -s "" pv1 "$recv"
+check "live migration without shadow paging exits 1" [ "$rc" -eq 1 ]
+check "and says why and what to do" grep -q "no shadow paging.*--no-live" "$tmp/err"
+check "pv1 runs on, untouched" eval '[ "$(col pv1 2)" = "$domid" ] && running pv1'
+check "no copy was made" gone pv1--incoming
+run x migrate --dry-run -s "" pv1 "$recv"
+check "a dry run says the same" eval '[ "$rc" -eq 1 ] && grep -q "no shadow paging" "$tmp/err"'
+x sim-inject save-ms-per-gib 4000
+x migrate --no-live -s "" pv1 "$recv" >"$tmp/nolive.out" 2>&1 &
+mig=$!
+check "--no-live suspends the guest while it is sent" eventually 5 state_is pv1 --p---
+wait "$mig"
+check "migrate --no-live exits 0" [ $? -eq 0 ]
+check "pv1 runs under a new domid" eval '[ "$(col pv1 2)" != "$domid" ] && running pv1'
+check "one pv1 and one record after --no-live" eval '[ "$(count pv1)" = 1 ] && [ -e "$tmp/state/domains/$uuid.json" ] && [ ! -e "$tmp/state/domains/$uuid.incoming.json" ]'
+x sim-inject save-ms-per-gib 200
+# A --no-live migration that fails gives the guest back, running.
+domid=$(col pv1 2)
+x sim-inject fail-next 2
+run x migrate --no-live -s "" pv1 "$recv"
+check "a failing --no-live migration exits 1" [ "$rc" -eq 1 ]
+check "and the guest runs again, same domid" eventually 5 eval '[ "$(col pv1 2)" = "$domid" ] && running pv1'
+
 check "xld is still there" kill -0 "$xld_pid"
 if grep -Eq 'Sanitizer|runtime error:' "$tmp/xld.log"; then
     bad "a sanitizer report in xld's log"

@@ -110,11 +110,11 @@ off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$OUT/vmlinuz" | head -1 | cut -d: -f1
 [ "$(head -c 4 "$ROOT/boot/e2e/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] ||
     { echo "build-image: the decompressed kernel is not an ELF file" >&2; exit 1; }
 
-# 4. The guests' parts: busybox and the network front end (the vif of the
-# guests that have one connects, as on a real host).
+# 4. The guests' parts: busybox and the network and block front ends (the
+# vifs and disks of the guests that have them connect, as on a real host).
 mkdir -p "$OUT/guest"
 cp "$PKG/bin/busybox" "$OUT/guest/busybox"
-modules "$WORK/guestmods" xen-netfront
+modules "$WORK/guestmods" xen-netfront xen-blkfront
 find "$WORK/guestmods" -name '*.ko*' -exec cp {} "$OUT/guest/" \;
 
 # 5. Pack dom0's root.  The kernel unpacks it into its rootfs; xen-host

@@ -2,7 +2,7 @@
 # scenario.sh - xld's end-to-end scenario, run inside the test's dom0 on a
 # real Xen 4.17 (see README.md; dom0-init runs it once the toolstack is up).
 #
-#   scenario.sh            every step in /etc/e2e/steps (default 1 to 9)
+#   scenario.sh            every step in /etc/e2e/steps (default 1 to 12)
 #   scenario.sh step N     one step (what the first form runs, each step in
 #                          a process of its own, under its own time limit)
 #
@@ -550,10 +550,190 @@ step_9() {
     [ -z "$(xld_field e2e9 name)" ] || fail "xlctl list still shows e2e9"
 }
 
+# devs NAME: the guest's "devs" answer ("disks=xvdb nics=eth0,eth1").
+devs() {
+    local n
+    n=$(marks "$1" devs)
+    tell "$1" devs
+    wait_for 30 marks_reach "$1" devs $((n + 1)) || fail "$1 does not answer devs"
+    grep -a "E2E-GUEST: devs " "$(glog "$1")" | tail -1 | sed 's/.*E2E-GUEST: devs //; s/ name=.*//'
+}
+
+# top_row NAME TOOL...: the columns of NAME's row that xentop and xlctl top
+# both have and that do not move on their own: MEM(k) MAXMEM(k) VCPUS
+# NETS VBDS, then NETTX(k) NETRX(k).
+top_row() {
+    local n=$1
+    shift
+    "$@" -b -i 1 2>/dev/null | awk -v n="$n" '$1 == n {print $5, $7, $9, $10, $13, $11, $12}'
+}
+
+# 10. CPU placement, the credit2 scheduler, top and metrics.
+step_10() {
+    create e2e10
+    wait_ready e2e10 1
+    local id a b
+    id=$(xl_id e2e10)
+    xlctl vcpu-pin e2e10 0 1 || fail "xlctl vcpu-pin e2e10 0 1 failed"
+    xlctl vcpu-pin e2e10 1 0 1 || fail "xlctl vcpu-pin e2e10 1 0 1 failed"
+    # VCPU, then the hard and soft affinity ("1 / all").
+    a=$(xl vcpu-list e2e10 | awk 'NR > 1 {print $3, $7, $8, $9}')
+    b=$(xlctl vcpu-list e2e10 | awk 'NR > 1 {print $3, $7, $8, $9}')
+    log "xl vcpu-list: $(echo $a)"
+    [ "$a" = "$b" ] || fail "xl vcpu-list says '$(echo $a)', xlctl vcpu-list '$(echo $b)'"
+    [ "$(echo $a)" = "0 1 / all 1 0 / 1" ] || fail "the affinities are '$(echo $a)', not what was pinned"
+
+    xlctl sched-credit2 -d e2e10 -w 512 -c 50 || fail "xlctl sched-credit2 -w 512 -c 50 failed"
+    a=$(xl sched-credit2 -d e2e10 | awk 'NR > 1 {print $3, $4}')
+    [ "$a" = "512 50" ] || fail "xl sched-credit2 shows weight and cap '$a', not '512 50'"
+    xl sched-credit2 -d e2e10 -w 300 || fail "xl sched-credit2 -w 300 failed"
+    b=$(xlctl sched-credit2 -d e2e10 | awk 'NR > 1 {print $3, $4}')
+    [ "$b" = "300 50" ] || fail "xlctl sched-credit2 shows '$b' after xl set the weight to 300"
+    log "sched-credit2: xlctl set 512/50, xl saw it; xl set 300, xlctl saw it"
+
+    # About 70 KB for the guest's vif: UDP datagrams from dom0 to an
+    # address whose neighbour entry is the guest's MAC, so that no ARP
+    # answer is needed; the guest drops them, its vif counts them.
+    local mac i
+    mac=$(xl network-list e2e10 | awk 'NR == 2 {print $3}')
+    ip addr add 10.99.0.1/24 dev xenbr0 2>/dev/null
+    ip neigh replace 10.99.0.2 lladdr "$mac" dev xenbr0 nud permanent || fail "ip neigh replace failed"
+    for i in $(seq 50); do
+        head -c 1400 /dev/zero >/dev/udp/10.99.0.2/9 || fail "sending to the guest failed"
+    done
+    ip neigh del 10.99.0.2 dev xenbr0
+    ip addr del 10.99.0.1/24 dev xenbr0
+    a=$(top_row e2e10 xentop)
+    b=$(top_row e2e10 xlctl top)
+    log "xentop:    $a"
+    log "xlctl top: $b"
+    [ -n "$a" ] || fail "xentop -b does not list e2e10"
+    [ "$(echo "$a" | cut -d' ' -f1-5)" = "$(echo "$b" | cut -d' ' -f1-5)" ] ||
+        fail "MEM, MAXMEM, VCPUS, NETS, VBDS differ: xentop '$a', xlctl top '$b'"
+    # The counters (KiB) may move between the two looks, but not by much.
+    echo "$a $b" | awk '{d1 = $6 - $13; d2 = $7 - $14; if (d1 < -4 || d1 > 4 || d2 < -4 || d2 > 4) exit 1}' ||
+        fail "NETTX/NETRX differ: xentop '$a', xlctl top '$b'"
+    echo "$b" | awk '{exit !($6 >= 60 || $7 >= 60)}' || fail "xlctl top does not count the 70 KB sent to the guest: '$b'"
+    xlctl top --json -i 1 | jq -e '.domains[] | select(.name == "e2e10") | .vcpus == 2' >/dev/null ||
+        fail "xlctl top --json has no e2e10 with 2 vcpus"
+    a=$(xlctl metrics | awk -F'} ' '/^xld_domain_memory_bytes\{domain="e2e10"/ {print $2}')
+    [ "$a" = "$(( $(echo "$b" | cut -d' ' -f1) * 1024 ))" ] ||
+        fail "xlctl metrics gives e2e10 $a bytes of memory, top $(echo "$b" | cut -d' ' -f1) KiB"
+    log "metrics: xld_domain_memory_bytes $a"
+    xlctl destroy e2e10 || fail "xlctl destroy e2e10 failed"
+    check_gone e2e10 "$id"
+}
+
+# 11. Devices while it runs: a disk and a vif, attached, kept across a
+# reboot (the stored config follows), and detached.
+step_11() {
+    create e2e11
+    wait_ready e2e11 1
+    local id a b img=$IMAGES/disk11.img
+    id=$(xl_id e2e11)
+    dd if=/dev/zero of="$img" bs=1M count=16 status=none || fail "making $img failed"
+    xlctl block-attach e2e11 "format=raw, vdev=xvdb, access=rw, target=$img" ||
+        fail "xlctl block-attach failed"
+    # xvdb is device 51728; state 4: the guest's front end connected.
+    wait_for 30 eval '[ "$(xenstore-read /local/domain/0/backend/vbd/$id/51728/state 2>/dev/null)" = 4 ]' ||
+        fail "the vbd backend of xvdb is not connected (state $(xenstore-read /local/domain/0/backend/vbd/$id/51728/state 2>&1))"
+    xlctl network-attach e2e11 bridge=xenbr0 || fail "xlctl network-attach failed"
+    wait_for 30 eval 'ip link show vif$id.0 >/dev/null 2>&1' || fail "no vif$id.0 in dom0 after network-attach"
+    wait_for 30 eval '[ "$(devs e2e11)" = "disks=xvdb nics=eth0" ]' || fail "the guest sees '$(devs e2e11)', not xvdb and eth0"
+    a=$(xl block-list e2e11 | awk 'NR > 1 {print $1, $2, $3, $4}')
+    b=$(xlctl block-list e2e11 | awk 'NR > 1 {print $1, $2, $3, $4}')
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "xl block-list '$a', xlctl block-list '$b'"
+    a=$(xl network-list e2e11 | awk 'NR > 1 {print $1, $2, $3, $5}')
+    b=$(xlctl network-list e2e11 | awk 'NR > 1 {print $1, $2, $3, $5}')
+    [ -n "$a" ] && [ "$a" = "$b" ] || fail "xl network-list '$a', xlctl network-list '$b'"
+    log "attached: the guest sees $(devs e2e11); xl and xlctl list the same"
+
+    tell e2e11 reboot
+    wait_ready e2e11 2
+    id=$(xl_id e2e11)
+    wait_for 30 eval '[ "$(devs e2e11)" = "disks=xvdb nics=eth0" ]' ||
+        fail "after a reboot the guest sees '$(devs e2e11)': the attached devices were lost"
+    log "after a reboot (domid $id): $(devs e2e11)"
+
+    xlctl block-detach e2e11 xvdb || fail "xlctl block-detach failed"
+    wait_for 30 eval '! xenstore-exists /local/domain/0/backend/vbd/$id/51728' ||
+        fail "the vbd backend of xvdb is still in xenstore"
+    xlctl network-detach e2e11 0 || fail "xlctl network-detach failed"
+    wait_for 30 eval '! ip link show vif$id.0 >/dev/null 2>&1' || fail "vif$id.0 is still in dom0"
+    wait_for 30 eval '[ "$(devs e2e11)" = "disks= nics=" ]' || fail "the guest still sees '$(devs e2e11)'"
+    [ -z "$(xlctl block-list e2e11 | awk 'NR > 1')" ] || fail "xlctl block-list still lists a disk"
+    log "detached: the guest sees '$(devs e2e11)'"
+    xlctl destroy e2e11 || fail "xlctl destroy e2e11 failed"
+    check_gone e2e11 "$id"
+    rm -f "$img"
+}
+
+# 12. Migration to this very host (xl migrate DOM localhost), after a
+# dry run: the guest runs on, the same boot, under a new domid.
+step_12() {
+    create e2e12
+    wait_ready e2e12 1
+    local id uuid boot new t0 recv="xlctl migrate-receive"
+    id=$(xl_id e2e12)
+    uuid=$(xl_uuid e2e12)
+    boot=$(ping_guest e2e12)
+    # A PV guest migrates live only where Xen has shadow paging, for its
+    # log-dirty mode; Debian's Xen is built without.  There xlctl must
+    # say so before anything starts, and --no-live is the way.
+    local live=--no-live
+    if xl info | grep -E '^virt_caps' | grep -qw shadow; then
+        live=
+        log "this Xen has shadow paging: the migration is live"
+    else
+        xlctl migrate -s "" e2e12 "$recv" >/tmp/mig.out 2>&1 &&
+            fail "xlctl migrate (live) of a PV guest succeeded on a Xen without shadow paging"
+        grep -q "no shadow paging.*--no-live" /tmp/mig.out ||
+            { sed 's/^/    /' /tmp/mig.out; fail "xlctl migrate did not say why it cannot migrate live"; }
+        [ "$(xl_id e2e12)" = "$id" ] && xl_gone e2e12--incoming ||
+            fail "the refused live migration changed something: $(xl list | awk 'NR > 1 {print $1 "(" $2 ")"}' | paste -sd' ')"
+        log "no shadow paging: live migration refused up front ($(tail -1 /tmp/mig.out | cut -c1-90)...); using --no-live"
+    fi
+    xlctl migrate $live --dry-run -s "" e2e12 "$recv" >/tmp/dry.out 2>&1 ||
+        { sed 's/^/    /' /tmp/dry.out; fail "migrate --dry-run failed"; }
+    grep -q "would take it" /tmp/dry.out || fail "migrate --dry-run did not say the target would take it"
+    [ "$(xl_id e2e12)" = "$id" ] && [[ "$(xl_col e2e12 5)" != *[ps]* ]] ||
+        fail "after the dry run e2e12 is $(xl_id e2e12) in state $(xl_col e2e12 5)"
+    xl_gone e2e12--incoming || fail "the dry run left an e2e12--incoming"
+
+    t0=$(now)
+    xlctl migrate $live -s "" e2e12 "$recv" >/tmp/mig.out 2>&1 ||
+        { sed 's/^/    /' /tmp/mig.out; fail "xlctl migrate $live to this host failed"; }
+    new=$(xl_id e2e12)
+    log "migrated in $(since "$t0") s: domid $id to $new"
+    [ -n "$new" ] && [ "$new" != "$id" ] || fail "e2e12 did not get a new domid ($new)"
+    [ "$(xl_count e2e12)" = 1 ] || fail "xl list shows $(xl_count e2e12) domains named e2e12"
+    xl_gone e2e12--incoming && xl_gone e2e12--migratedaway || fail "a copy is left: $(xl list | awk 'NR > 1 {print $1}' | paste -sd' ')"
+    [ "$(xl_uuid e2e12)" = "$uuid" ] || fail "the uuid changed: $(xl_uuid e2e12), was $uuid"
+    wait_for 30 xs_gone "$id" || fail "xenstore still has /local/domain/$id"
+    [ "$(xs_name "$new")" = e2e12 ] || fail "xenstore's name of $new is $(xs_name "$new")"
+    wait_for 30 eval 'ip link show vif$new.0 >/dev/null 2>&1' || fail "no vif$new.0 in dom0"
+    ! ip link show "vif$id.0" >/dev/null 2>&1 || fail "vif$id.0 is still in dom0"
+    [ "$(xld_field e2e12 managed)" = true ] || fail "xlctl does not list e2e12 as managed"
+    lists_agree || fail "xlctl list and xl list disagree"
+    # xenconsoled named the new domain's log when it appeared, as
+    # e2e12--incoming: the answer is looked for in both logs.
+    local n
+    n=$(cat "$CONLOG"/guest-e2e12*.log 2>/dev/null | grep -ac "E2E-GUEST: pong ")
+    tell e2e12 ping
+    wait_for 30 eval '[ "$(cat "$CONLOG"/guest-e2e12*.log | grep -ac "E2E-GUEST: pong ")" -gt $n ]' ||
+        fail "e2e12 does not answer after the migration"
+    [ "$(cat "$CONLOG"/guest-e2e12*.log | grep -a "E2E-GUEST: pong " | tail -1 | sed 's/.* boot=//; s/[^0-9a-f-]//g')" = "$boot" ] ||
+        fail "e2e12 answers with another boot: it was restarted, not migrated"
+    log "e2e12 runs on, boot $boot, managed"
+    xlctl destroy e2e12 || fail "xlctl destroy e2e12 failed"
+    check_gone e2e12 "$new"
+}
+
 # ---- the driver --------------------------------------------------------------
 
 NAMES=([1]=info-list [2]=create-console [3]=shutdown [4]=reboot-crash [5]=save-restore
-    [6]=xld-restart [7]=unmanaged [8]=host-job [9]=mem-vcpu-pause-destroy)
+    [6]=xld-restart [7]=unmanaged [8]=host-job [9]=mem-vcpu-pause-destroy
+    [10]=pin-sched-top [11]=block-network-attach [12]=migrate-localhost)
 
 if [ "${1:-}" = step ]; then
     STEP=$2
@@ -585,7 +765,7 @@ cleanup() {
 crashes() { dmesg | grep -E 'segfault at|general protection|traps: |invalid opcode' ; }
 
 all=PASS
-steps=$(cat /etc/e2e/steps 2>/dev/null || echo 1 2 3 4 5 6 7 8 9)
+steps=$(cat /etc/e2e/steps 2>/dev/null || echo 1 2 3 4 5 6 7 8 9 10 11 12)
 [[ " $steps " == *" 1 "* ]] || start_xld
 for n in $steps; do
     echo "E2E: step $n ${NAMES[$n]} begins"
