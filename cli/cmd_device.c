@@ -39,8 +39,12 @@ int xlctl_cmd_block_attach(const struct xlctl_cmd *cmd, int argc,
     return xlctl_call_once(cmd, cmd->name, a);
 }
 
-int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
-                           char **argv)
+/*
+ * [-f|--force] DOM DEVICE: block-detach and pci-detach, whose device
+ * goes to xld as key, with force.
+ */
+static int detach(const struct xlctl_cmd *cmd, int argc, char **argv,
+                  const char *key)
 {
     static const struct option opts[] = {
         { "force", no_argument, NULL, 'f' },
@@ -57,9 +61,15 @@ int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
         return status;
     a = xlctl_client_args();
     xlctl_client_arg_domain(a, "domain", argv[optind]);
-    xlctl_client_arg_str(a, "vdev", argv[optind + 1]);
+    xlctl_client_arg_str(a, key, argv[optind + 1]);
     xlctl_client_arg_bool(a, "force", force);
     return xlctl_call_once(cmd, cmd->name, a);
+}
+
+int xlctl_cmd_block_detach(const struct xlctl_cmd *cmd, int argc,
+                           char **argv)
+{
+    return detach(cmd, argc, argv, "vdev");
 }
 
 int xlctl_cmd_network_attach(const struct xlctl_cmd *cmd, int argc,
@@ -205,24 +215,7 @@ int xlctl_cmd_pci_attach(const struct xlctl_cmd *cmd, int argc, char **argv)
 
 int xlctl_cmd_pci_detach(const struct xlctl_cmd *cmd, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "force", no_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    struct xlctl_client_args *a;
-    bool force = false;
-    int status;
-
-    status = xlctl_options(cmd, argc, argv, "f", opts, 2, 2, xlctl_flag_opt,
-                           &force);
-    if (status >= 0)
-        return status;
-    a = xlctl_client_args();
-    xlctl_client_arg_domain(a, "domain", argv[optind]);
-    xlctl_client_arg_str(a, "spec", argv[optind + 1]);
-    xlctl_client_arg_bool(a, "force", force);
-    return xlctl_call_once(cmd, cmd->name, a);
+    return detach(cmd, argc, argv, "spec");
 }
 
 /* The numbers of a PCI address as xld writes it ("0000:03:00.0"); false

@@ -2647,6 +2647,21 @@ static void specs_free(char **specs, size_t n)
     free(specs);
 }
 
+/* A copy of spec at the end of a list of specs_free's kind; ENOMEM
+ * leaves the list as it was. */
+static int specs_append(char ***specs, size_t *n, const char *spec)
+{
+    char **grown = realloc(*specs, (*n + 1) * sizeof(**specs));
+
+    if (!grown)
+        return ENOMEM;
+    *specs = grown;
+    if (!(grown[*n] = strdup(spec)))
+        return ENOMEM;
+    (*n)++;
+    return 0;
+}
+
 /* A spec as an item of an xl list: double quotes, and xl's escapes for
  * what would end the string or the line. */
 static void put_quoted(FILE *f, const char *s)
@@ -2761,7 +2776,7 @@ static int record_disks(struct xld_dm_op *op)
 {
     struct xld_domain *dom = op->dom;
     struct xlconv_host host;
-    char **specs = NULL, **grown, why[256];
+    char **specs = NULL, why[256];
     size_t n = 0, k = 0;
     int rc, devid = -1;
 
@@ -2770,17 +2785,7 @@ static int record_disks(struct xld_dm_op *op)
     if (rc)
         goto out;
     if (op->type == XLD_OP_DISK_ATTACH) {
-        grown = realloc(specs, (n + 1) * sizeof(*specs));
-        if (!grown) {
-            rc = ENOMEM;
-            goto out;
-        }
-        specs = grown;
-        if (!(specs[n] = strdup(op->spec))) {
-            rc = ENOMEM;
-            goto out;
-        }
-        n++;
+        rc = specs_append(&specs, &n, op->spec);
     } else {
         devid = xlconv_vdev_devid(op->device);
         for (size_t i = 0; i < n; i++) {
@@ -2798,7 +2803,8 @@ static int record_disks(struct xld_dm_op *op)
         }
         n = k;
     }
-    rc = record_set_list(&dom->rec, "disk", specs, n);
+    if (!rc)
+        rc = record_set_list(&dom->rec, "disk", specs, n);
 out:
     specs_free(specs, n);
     xlconv_host_dispose(&host);
@@ -2819,7 +2825,7 @@ static int record_nics(struct xld_dm_op *op, const struct xld_devinfo *run,
     static const libxl_mac zero_mac;
     struct xld_domain *dom = op->dom;
     struct xlconv_host host;
-    char **specs = NULL, **grown, why[256];
+    char **specs = NULL, why[256];
     size_t n = 0, k = 0;
     int rc;
 
@@ -2827,19 +2833,10 @@ static int record_nics(struct xld_dm_op *op, const struct xld_devinfo *run,
     rc = record_specs(&dom->rec, "vif", &specs, &n);
     if (rc)
         goto out;
-    if (op->type == XLD_OP_NIC_ATTACH) {
-        grown = realloc(specs, (n + 1) * sizeof(*specs));
-        if (!grown) {
-            rc = ENOMEM;
-            goto out;
-        }
-        specs = grown;
-        if (!(specs[n] = strdup(op->spec))) {
-            rc = ENOMEM;
-            goto out;
-        }
-        n++;
-    }
+    if (op->type == XLD_OP_NIC_ATTACH)
+        rc = specs_append(&specs, &n, op->spec);
+    if (rc)
+        goto out;
     for (size_t i = 0; i < n; i++) {
         libxl_device_nic nic;
         bool own_devid, own_mac, drop = false;
@@ -4389,6 +4386,20 @@ static bool same(const char *a, const char *b)
 
 /* A record names a domain that still exists, and an operation was in
  * progress on it when xld stopped. */
+/* What recovery finishes for a domain: an operation no client waits
+ * for, run as soon as the domain's queue allows.  Out of memory, it is
+ * not run, and the report already made says what was left undone. */
+static void queue_recovery(struct xld_dm *dm, struct xld_domain *dom,
+                           enum xld_dm_optype type)
+{
+    struct xld_dm_op *op = op_new(dm, dom, type);
+
+    if (op) {
+        TAILQ_INSERT_TAIL(&dom->queue, op, link);
+        dm_kick(dom);
+    }
+}
+
 /*
  * The sending side of a migration that xld's stop cut short.  A guest
  * that still runs was never stopped: the target cannot run it (its
@@ -4465,14 +4476,8 @@ static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
     free(r->interrupted);
     r->interrupted = op;
     domain_save(dom);
-    if (destroy) {
-        struct xld_dm_op *o = op_new(dm, dom, XLD_OP_DESTROY);
-
-        if (o) {
-            TAILQ_INSERT_TAIL(&dom->queue, o, link);
-            dm_kick(dom);
-        }
-    }
+    if (destroy)
+        queue_recovery(dm, dom, XLD_OP_DESTROY);
 }
 
 /*
@@ -4483,16 +4488,10 @@ static void recover_interrupted(struct xld_dm *dm, struct xld_domain *dom)
  */
 static void recover_incoming(struct xld_dm *dm, struct xld_domain *dom)
 {
-    struct xld_dm_op *o;
-
     add_report(dm, dom, &dom->rec, "migrate-receive", "xld stopped before "
                "the migration's incoming copy took its name: destroying "
                "it");
-    o = op_new(dm, dom, XLD_OP_DESTROY);
-    if (o) {
-        TAILQ_INSERT_TAIL(&dom->queue, o, link);
-        dm_kick(dom);
-    }
+    queue_recovery(dm, dom, XLD_OP_DESTROY);
 }
 
 /* A record whose domain is gone. */
@@ -4524,14 +4523,7 @@ static void recover_vanished(struct xld_dm *dm, struct xld_record *r)
         add_report(dm, dom, &dom->rec, "restart", "the domain is being "
                    "created again");
         TAILQ_INSERT_TAIL(&dm->domains, dom, link);
-        {
-            struct xld_dm_op *op = op_new(dm, dom, XLD_OP_RECREATE);
-
-            if (op) {
-                TAILQ_INSERT_TAIL(&dom->queue, op, link);
-                dm_kick(dom);
-            }
-        }
+        queue_recovery(dm, dom, XLD_OP_RECREATE);
         return;
     }
     if (same(r->operation, "create") || same(r->operation, "restore")) {

@@ -1069,14 +1069,6 @@ static void receiver_restored(void *opaque, const struct xld_dm_result *res)
             r->msg = strdup(res->msg ? res->msg : strerror(-res->rc));
             return;
         }
-        if (r->check) {
-            /* Cannot happen: a dry run answers before its submit
-             * returns.  Said all the same rather than assumed. */
-            receiver_end(r, res->rc, XLD_MIG_M_REFUSE, "checking %s: %s",
-                         r->name, res->msg ? res->msg
-                         : strerror(-res->rc));
-            return;
-        }
         receiver_end(r, res->rc, XLD_MIG_M_FAILED, "restoring %s: %s",
                      r->name, res->msg ? res->msg : strerror(-res->rc));
         return;
