@@ -30,7 +30,12 @@ start_xld() {
     "$xld" --backend=sim -f --socket="$tmp/xld.sock" --ro-socket="$tmp/xld-ro.sock" \
         --state-dir="$tmp/state" --backend-options="dir=$tmp/sim" 2>>"$tmp/xld.log" &
     xld_pid=$!
-    for _ in $(seq 100); do [ -S "$tmp/xld.sock" ] && return 0; sleep 0.1; done
+    # Ready when it answers: after a kill -9, the old xld's socket file is
+    # still there before the new one listens on it.
+    for _ in $(seq 100); do
+        XLD_SOCKET=$tmp/xld.sock "$xlctl" info >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
     cat "$tmp/xld.log" >&2
     fail "xld did not start"
 }
